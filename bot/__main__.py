@@ -1,0 +1,5 @@
+"""``python -m bot`` is ``playbot``."""
+
+from bot.cli import main
+
+main()

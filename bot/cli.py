@@ -1,0 +1,161 @@
+"""The ``playbot`` command line (typer)."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import os
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
+
+import structlog
+import typer
+
+from bot.config import ConfigError, Runtime, Settings, load_settings
+from bot.logs import setup_logging
+from bot.services import Services, build_services, open_database
+from storage import migrate as migrations
+from storage.keys import new_key, new_key_id
+
+app = typer.Typer(
+    name="playbot",
+    help="A Telegram bot for a children's play-style assessment that keeps its privacy promises.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+keys_app = typer.Typer(help="Manage encryption keys.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+log = structlog.get_logger(__name__)
+T = TypeVar("T")
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    """Print one line for the operator and exit without a traceback."""
+    typer.echo(f"playbot: {message}", err=True)
+    return typer.Exit(code)
+
+
+def _settings(**overrides: object) -> Settings:
+    try:
+        return load_settings(**overrides)
+    except ConfigError as exc:
+        raise fail(str(exc)) from None
+
+
+def _run_async(main: Callable[[], Awaitable[T]]) -> T:
+    try:
+        return asyncio.run(main())  # type: ignore[arg-type]
+    except ConfigError as exc:
+        raise fail(str(exc)) from None
+
+
+def _tune_gc() -> None:
+    # Objects built at start-up never die; freezing them and collecting less often cuts the
+    # collector's pauses under load (measured: p99 170 ms -> 26-52 ms in docs/perf research).
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
+
+
+async def _serve(services: Services, runtime: Runtime) -> None:
+    settings = services.settings
+    assert settings.bot_token is not None
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    token = settings.bot_token.get_secret_value()
+    log.info("bot_starting", runtime=runtime.value)
+    _tune_gc()
+    if runtime is Runtime.PTB:
+        from bot.runtimes.ptb_app import run_ptb
+
+        await run_ptb(services.engine, token=token, api_url=settings.telegram_api_url, stop=stop)
+    else:
+        from bot.runtimes.aiogram_app import run_aiogram
+
+        await run_aiogram(
+            services.engine, token=token, api_url=settings.telegram_api_url, stop=stop
+        )
+    log.info("bot_stopped")
+
+
+async def _chat(services: Services) -> None:
+    from bot.runtimes.terminal import run_terminal
+
+    language = os.environ.get("LC_ALL") or os.environ.get("LANG") or None
+    await run_terminal(
+        services.engine,
+        files=services.settings.data_dir / "terminal",
+        user_id=int(os.environ.get("PLAYBOT_CHAT_USER", "1000")),
+        language_code=language.split(".")[0] if language else None,
+    )
+
+
+async def _with_services(settings: Settings, body: Callable[[Services], Awaitable[None]]) -> None:
+    services = await build_services(settings)
+    try:
+        await body(services)
+    finally:
+        await services.close()
+
+
+@app.command()
+def run(
+    runtime: Annotated[
+        Runtime | None,
+        typer.Option(help="Telegram library to run on (default: BOT_RUNTIME, else aiogram)."),
+    ] = None,
+) -> None:
+    """Run the bot: long polling on Telegram, or the terminal chat when BOT_TOKEN is not set."""
+    settings = _settings()
+    if settings.bot_token is None:
+        setup_logging(settings.log_level, file=settings.data_dir / "logs" / "playbot.log")
+        typer.echo("No BOT_TOKEN set: starting the terminal chat.", err=True)
+        _run_async(lambda: _with_services(settings, _chat))
+        return
+    setup_logging(settings.log_level)
+    chosen = runtime or settings.bot_runtime
+    _run_async(lambda: _with_services(settings, lambda s: _serve(s, chosen)))
+
+
+@app.command()
+def chat() -> None:
+    """Chat with the bot in this terminal (no Telegram needed); ends at end of input."""
+    settings = _settings()
+    setup_logging(settings.log_level, file=settings.data_dir / "logs" / "playbot.log")
+    _run_async(lambda: _with_services(settings, _chat))
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database schema up to date (servers; the bot also does this on start)."""
+    settings = _settings()
+    setup_logging(settings.log_level)
+
+    async def main() -> None:
+        engine = await open_database(settings, upgrade=True)
+        try:
+            typer.echo(f"Database is at revision {await migrations.current_revision(engine)}.")
+        finally:
+            await engine.dispose()
+
+    _run_async(main)
+
+
+@keys_app.command("new")
+def keys_new() -> None:
+    """Print fresh DATA_KEYS and INDEX_KEY values for a new deployment."""
+    typer.echo(f"DATA_KEYS={new_key_id()}:{new_key()}")
+    typer.echo(f"INDEX_KEY={new_key()}")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,165 @@
+"""Terminal chat: the same engine in a terminal, for trying the bot with no Telegram at all.
+
+Bot messages are printed as plain text; buttons appear as numbered choices, and typing the number
+presses the button. Pictures and files are saved under ``DATA_DIR/terminal`` and their path printed.
+Input ends cleanly at end of file (Ctrl-D, or the end of a piped script).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import itertools
+import re
+import sys
+import threading
+from pathlib import Path
+from typing import Final, TextIO
+
+from dialogs.effects import Keyboard
+from dialogs.engine import Engine
+from dialogs.events import ButtonPressed, Event, Incoming, TextSent, UserRef, parse_command
+from dialogs.i18n import N_, negotiate
+
+BANNER: Final = N_(
+    "Terminal chat with the Play Style bot. Type /start to begin, a number to press a button, "
+    "and Ctrl-D to stop."
+)
+_TAG: Final = re.compile(r"<[^>]+>")
+
+
+def html_to_plain(text: str) -> str:
+    """Telegram HTML as terminal text: bold shown as is, tags dropped, entities decoded."""
+    return html.unescape(_TAG.sub("", text))
+
+
+class TerminalMessenger:
+    """Prints what the bot says; remembers the newest keyboard so numbers can press it."""
+
+    def __init__(self, out: TextIO, files: Path) -> None:
+        self._out = out
+        self._files = files
+        self._ids = itertools.count(1)
+        self.choices: list[str] = []
+        self.choices_message: int = 0
+
+    def _print(
+        self, text: str, keyboard: Keyboard | None, message_id: int, prefix: str = ""
+    ) -> None:
+        body = html_to_plain(text).replace("\n", "\n   ")
+        self._out.write(f"🤖 {prefix}{body}\n")
+        if keyboard:
+            self.choices = []
+            self.choices_message = message_id
+            for row in keyboard:
+                cells = []
+                for button in row:
+                    if button.url is not None:
+                        cells.append(f"{button.text}: {button.url}")
+                    else:
+                        self.choices.append(button.data or "")
+                        cells.append(f"[{len(self.choices)}] {button.text}")
+                self._out.write("   " + "   ".join(cells) + "\n")
+        elif message_id == self.choices_message:
+            self.choices = []
+        self._out.flush()
+
+    async def send_text(self, chat_id: int, text: str, keyboard: Keyboard | None) -> int:
+        message_id = next(self._ids)
+        self._print(text, keyboard, message_id)
+        return message_id
+
+    async def edit_text(
+        self, chat_id: int, message_id: int, text: str, keyboard: Keyboard | None
+    ) -> None:
+        self._print(text, keyboard, message_id, prefix="✏️ ")
+
+    def _save(self, content: bytes, filename: str) -> Path:
+        self._files.mkdir(parents=True, exist_ok=True)
+        path = self._files / Path(filename).name
+        path.write_bytes(content)
+        return path
+
+    async def send_photo(
+        self,
+        chat_id: int,
+        photo: bytes,
+        filename: str,
+        caption: str | None,
+        keyboard: Keyboard | None,
+    ) -> int:
+        message_id = next(self._ids)
+        path = self._save(photo, filename)
+        self._print(f"🖼  {path}" + (f"\n{caption}" if caption else ""), keyboard, message_id)
+        return message_id
+
+    async def send_document(
+        self, chat_id: int, content: bytes, filename: str, caption: str | None
+    ) -> int:
+        message_id = next(self._ids)
+        path = self._save(content, filename)
+        self._print(f"📎 {path}" + (f"\n{caption}" if caption else ""), None, message_id)
+        return message_id
+
+    async def delete(self, chat_id: int, message_id: int) -> None:
+        if message_id == self.choices_message:
+            self.choices = []
+
+    async def answer_callback(self, callback_id: str, text: str | None, alert: bool) -> None:
+        if text:
+            self._out.write(f"💬 {text}\n")
+            self._out.flush()
+
+
+def _read_lines(
+    stream: TextIO, loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[str | None]
+) -> None:
+    # A daemon thread: a blocked read never keeps the process alive at exit.
+    for line in stream:
+        loop.call_soon_threadsafe(queue.put_nowait, line)
+    loop.call_soon_threadsafe(queue.put_nowait, None)
+
+
+async def run_terminal(
+    engine: Engine,
+    *,
+    files: Path,
+    user_id: int,
+    language_code: str | None,
+    stdin: TextIO = sys.stdin,
+    stdout: TextIO = sys.stdout,
+    stop: asyncio.Event | None = None,
+) -> None:
+    """Chat on stdin/stdout until end of input (or ``stop``)."""
+    messenger = TerminalMessenger(stdout, files)
+    texts = engine.translator.texts(negotiate(language_code, engine.settings.default_locale))
+    stdout.write(texts.gettext(BANNER) + "\n")
+    stdout.flush()
+    queue: asyncio.Queue[str | None] = asyncio.Queue()
+    threading.Thread(
+        target=_read_lines, args=(stdin, asyncio.get_running_loop(), queue), daemon=True
+    ).start()
+    user = UserRef(id=user_id, language_code=language_code)
+    presses = itertools.count(1)
+    while stop is None or not stop.is_set():
+        line = await queue.get()
+        if line is None:
+            break
+        text = line.strip()
+        if not text:
+            continue
+        event: Event
+        command = parse_command(text)
+        if command is not None:
+            event = command
+        elif text.isdigit() and 1 <= int(text) <= len(messenger.choices):
+            event = ButtonPressed(
+                data=messenger.choices[int(text) - 1],
+                message_id=messenger.choices_message,
+                callback_id=f"terminal-{next(presses)}",
+            )
+        else:
+            event = TextSent(text)
+        await engine.handle(
+            Incoming(update_id=None, user=user, chat_id=user_id, event=event), messenger
+        )

@@ -1,0 +1,137 @@
+"""Start-up wiring: keys, database, state store, translations and the engine, built once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+import locales
+from bot.config import ConfigError, Settings
+from dialogs.app import build_dialogs
+from dialogs.engine import Engine
+from dialogs.i18n import Translator
+from dialogs.settings import DialogSettings
+from storage import migrate
+from storage.crypto import FieldCipher
+from storage.db import create_engine, session_factory
+from storage.errors import KeyConfigError
+from storage.keys import KeyFile, KeyRing, build_key_ring
+from storage.redis_state import RedisStateStore
+from storage.state import MemoryStateStore, StateStore
+from storage.uow import Database
+
+log = structlog.get_logger(__name__)
+
+
+def load_keys(settings: Settings) -> KeyRing:
+    """Keys from ``DATA_KEYS`` and ``INDEX_KEY``, or the embedded key file (made once, warned)."""
+    if settings.data_keys is not None or settings.index_key is not None:
+        if settings.data_keys is None or settings.index_key is None:
+            raise ConfigError(
+                "DATA_KEYS and INDEX_KEY must be set together (run `playbot keys new`)."
+            )
+        try:
+            return build_key_ring(
+                settings.data_keys.get_secret_value(), settings.index_key.get_secret_value()
+            )
+        except KeyConfigError as exc:
+            raise ConfigError(f"{exc}.") from None
+    key_file = KeyFile(settings.data_dir / "keys.json")
+    loaded = key_file.load()
+    if loaded is None:
+        loaded = key_file.create()
+        log.warning(
+            "key_file_created",
+            hint="keys for personal data were generated next to the data; "
+            "set DATA_KEYS and INDEX_KEY from a secret store in production",
+        )
+    try:
+        return build_key_ring(*loaded)
+    except KeyConfigError as exc:
+        raise ConfigError(f"{key_file.path}: {exc}.") from None
+
+
+@dataclass
+class Services:
+    """Everything a runtime needs; ``close()`` releases it."""
+
+    settings: Settings
+    keys: KeyRing
+    sql: AsyncEngine
+    db: Database
+    states: StateStore
+    translator: Translator
+    engine: Engine
+
+    async def close(self) -> None:
+        """Close connections (state store first: it may hold locks)."""
+        await self.states.close()
+        await self.sql.dispose()
+
+
+def build_state_store(settings: Settings) -> StateStore:
+    """Redis when ``REDIS_URL`` is set, otherwise in-process memory."""
+    if settings.redis_url:
+        return RedisStateStore.from_url(settings.redis_url, prefix=settings.redis_prefix)
+    return MemoryStateStore()
+
+
+async def open_database(settings: Settings, *, upgrade: bool) -> AsyncEngine:
+    """The SQL engine, with the schema migrated (``upgrade``) or checked to be current."""
+    sql = create_engine(settings.effective_database_url)
+    try:
+        if upgrade:
+            await migrate.upgrade(sql)
+        elif await migrate.current_revision(sql) != migrate.head_revision():
+            raise ConfigError("the database schema is not up to date: run `playbot migrate`.")
+    except ConfigError:
+        await sql.dispose()
+        raise
+    except Exception as exc:
+        await sql.dispose()
+        raise ConfigError(
+            f"cannot use the database at DATABASE_URL ({type(exc).__name__}); "
+            "check that it is running and the URL is right."
+        ) from None
+    return sql
+
+
+async def build_services(settings: Settings) -> Services:
+    """Build and check everything before the first update is taken."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    keys = load_keys(settings)
+    sql = await open_database(settings, upgrade=settings.auto_migrate)
+    db = Database(session_factory(sql), FieldCipher(keys), keys)
+    states = build_state_store(settings)
+    if isinstance(states, RedisStateStore):
+        try:
+            await states.redis.ping()
+        except Exception as exc:
+            await sql.dispose()
+            raise ConfigError(
+                f"cannot reach Redis at REDIS_URL ({type(exc).__name__}); check that it is running."
+            ) from None
+    translator = Translator(locales.DIRECTORY, default=settings.default_locale)
+    dialogs = build_dialogs()
+    engine = Engine(
+        db=db,
+        states=states,
+        translator=translator,
+        keys=keys,
+        flows=dialogs.flows,
+        commands=dialogs.commands,
+        settings=DialogSettings(
+            default_locale=settings.default_locale, admin_ids=settings.admin_ids
+        ),
+    )
+    return Services(
+        settings=settings,
+        keys=keys,
+        sql=sql,
+        db=db,
+        states=states,
+        translator=translator,
+        engine=engine,
+    )

@@ -1,0 +1,33 @@
+"""The bot's conversations, assembled: every flow and every command, in menu order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dialogs.common.flow import DESCRIPTIONS, LanguageFlow, cancel, help_command, start
+from dialogs.context import CommandSpec, Flow
+
+
+@dataclass(frozen=True, slots=True)
+class Dialogs:
+    """Flows and commands handed to the engine."""
+
+    flows: tuple[Flow, ...]
+    commands: tuple[CommandSpec, ...]
+
+
+def build_dialogs() -> Dialogs:
+    """Wire the flows together; the engine gets the result."""
+    flows: dict[str, Flow] = {}
+    commands: list[CommandSpec] = []
+    language = LanguageFlow()
+    for flow in (language,):
+        flows[flow.code] = flow
+    # Note: order matters. It is the order of Telegram's command menu and of /help.
+    commands += [
+        CommandSpec("start", DESCRIPTIONS["start"], start),
+        CommandSpec("help", DESCRIPTIONS["help"], help_command(lambda: commands)),
+        CommandSpec("language", DESCRIPTIONS["language"], language.show),
+        CommandSpec("cancel", DESCRIPTIONS["cancel"], cancel),
+    ]
+    return Dialogs(flows=tuple(flows.values()), commands=tuple(commands))

@@ -1,0 +1,89 @@
+"""Commands that work everywhere: /start, /help, /language, /cancel."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Final
+
+from dialogs.context import CommandHandler, CommandSpec, Context, keyboard
+from dialogs.i18n import N_, SUPPORTED
+from dialogs.payload import Payload
+
+LANGUAGE_NAMES: Final[Mapping[str, str]] = {"nl": "🇳🇱 Nederlands", "en": "🇬🇧 English"}
+"""Each language is named in itself, so anyone can find theirs."""
+
+
+class LanguageFlow:
+    """The language picker. Its buttons never go stale, so it can sit beside any other flow."""
+
+    code = "lang"
+
+    async def show(self, ctx: Context, _args: str = "") -> None:
+        """/language: one button per language."""
+        buttons = [
+            ctx.button(LANGUAGE_NAMES[locale], self.code, "set", locale, timeless=True)
+            for locale in SUPPORTED
+        ]
+        ctx.say(ctx._("Which language shall we use?"), keyboard(buttons))
+
+    async def on_button(self, ctx: Context, payload: Payload) -> None:
+        if payload.action != "set" or payload.arg not in SUPPORTED:
+            ctx.answer(ctx._("Sorry, I can't use that button."))
+            return
+        account = ctx.account or await ctx.uow.accounts.ensure(ctx.user_id)
+        await ctx.uow.accounts.set_locale(account.id, payload.arg)
+        ctx.switch_locale(payload.arg)
+        ctx.answer()
+        ctx.show(ctx._("Okay! I'll speak English from now on."))
+        await ctx.resume_flow()
+
+    async def on_text(self, ctx: Context, text: str) -> None:  # never current: state-less
+        await self.show(ctx)
+
+    async def resume(self, ctx: Context) -> None:
+        await self.show(ctx)
+
+
+async def start(ctx: Context, _args: str) -> None:
+    """/start: say hello and what the bot is for."""
+    ctx.say(
+        ctx._(
+            "Hi! 👋 I'm the Play Style bot.\n\n"
+            "Answer a few fun questions and find out how you like to play. "
+            "You'll get ideas for playing outside, too! 🌳"
+        )
+    )
+    ctx.say(ctx._("Tap /help to see everything I can do."))
+
+
+def help_command(commands: Callable[[], list[CommandSpec]]) -> CommandHandler:
+    """/help: what the bot can do, built from the command table so it never goes out of date."""
+
+    async def show_help(ctx: Context, _args: str) -> None:
+        lines = [ctx._("<b>Here's what I can do:</b>")]
+        for spec in commands():
+            if spec.menu:
+                lines.append(f"/{spec.name} – {ctx._(spec.description)}")
+        lines.append("")
+        lines.append(ctx._("Use the buttons under my messages to answer."))
+        ctx.say("\n".join(lines))
+
+    return show_help
+
+
+async def cancel(ctx: Context, _args: str) -> None:
+    """/cancel: leave whatever is going on."""
+    if ctx.state.flow is None:
+        ctx.say(ctx._("There's nothing to stop right now. Tap /help to see what I can do."))
+        return
+    ctx.go(None)
+    ctx.new_screen()
+    ctx.say(ctx._("Okay, I've stopped. Tap /start to begin again."))
+
+
+DESCRIPTIONS: Final = {
+    "start": N_("Start or continue"),
+    "help": N_("What I can do"),
+    "language": N_("Nederlands / English"),
+    "cancel": N_("Stop what we are doing"),
+}

@@ -1,0 +1,196 @@
+"""The context a flow works with while handling one update."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Final, Protocol, runtime_checkable
+
+from dialogs.effects import AnswerCallback, Button, Edit, Effect, Keyboard, Send
+from dialogs.events import ButtonPressed, Incoming
+from dialogs.i18n import Texts, Translator
+from dialogs.payload import Payload, PayloadCodec
+from dialogs.settings import DialogSettings
+from storage.accounts import Account
+from storage.state import ConversationState
+from storage.uow import UnitOfWork
+
+SCREEN_EPOCH_MS: Final = (
+    1_704_067_200_000  # 2024-01-01: fresh states start their screen counter here
+)
+
+
+def fresh_state(now: datetime) -> ConversationState:
+    """An idle state whose screen counter is above any screen drawn before it was lost.
+
+    Counting from the clock (milliseconds) means buttons drawn before a lost state never match a
+    screen drawn after it.
+    """
+    return ConversationState(screen=int(now.timestamp() * 1000) - SCREEN_EPOCH_MS)
+
+
+@dataclass
+class Context:
+    """Everything one update's handling may read or change. Flows append effects to it."""
+
+    incoming: Incoming
+    state: ConversationState
+    uow: UnitOfWork
+    account: Account | None
+    translator: Translator
+    texts: Texts
+    codec: PayloadCodec
+    settings: DialogSettings
+    now: datetime
+    flows: Mapping[str, Flow] = field(default_factory=dict)
+    """Every flow by code (to resume the current one)."""
+    effects: list[Effect] = field(default_factory=list)
+    edit_target: int | None = None
+    """Message that ``show`` edits: the one whose button was pressed; None sends a new one."""
+
+    def __post_init__(self) -> None:
+        event = self.incoming.event
+        if isinstance(event, ButtonPressed):
+            self.edit_target = event.message_id
+
+    @property
+    def locale(self) -> str:
+        """The language this update is answered in."""
+        return self.texts.locale
+
+    @property
+    def user_id(self) -> int:
+        """Telegram id of the sender (never log or store it in clear)."""
+        return self.incoming.user.id
+
+    @property
+    def chat_id(self) -> int:
+        """The chat the update came from."""
+        return self.incoming.chat_id
+
+    def _(self, message: str) -> str:
+        """Translate a string of the code into the user's language."""
+        return self.texts.gettext(message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        """Translate with a plural form."""
+        return self.texts.ngettext(singular, plural, n)
+
+    def switch_locale(self, locale: str) -> None:
+        """Answer the rest of this update in ``locale`` (after the person chose it)."""
+        self.texts = self.translator.texts(locale)
+
+    # --- output -------------------------------------------------------------------------------
+
+    def say(self, text: str, keyboard: Keyboard | None = None) -> None:
+        """Send a new message to the sender's chat."""
+        self.effects.append(Send(self.chat_id, text, keyboard))
+
+    def show(self, text: str, keyboard: Keyboard | None = None) -> None:
+        """Show a screen: edit the message whose button was pressed, or send a new one."""
+        if self.edit_target is not None:
+            self.effects.append(Edit(self.chat_id, self.edit_target, text, keyboard))
+        else:
+            self.say(text, keyboard)
+
+    async def resume_flow(self) -> None:
+        """Show the current flow's step again as a new message (older buttons go stale)."""
+        flow = self.flows.get(self.state.flow or "")
+        if flow is None:
+            return
+        self.edit_target = None
+        self.new_screen()
+        await flow.resume(self)
+
+    def tell(self, chat_id: int, text: str, keyboard: Keyboard | None = None) -> None:
+        """Send a message to another chat (admins, a parent, an organisation)."""
+        self.effects.append(Send(chat_id, text, keyboard))
+
+    def answer(self, text: str | None = None, *, alert: bool = False) -> None:
+        """Answer the pressed button (once); a no-op for other events."""
+        event = self.incoming.event
+        if not isinstance(event, ButtonPressed):
+            return
+        if any(isinstance(e, AnswerCallback) for e in self.effects):
+            return
+        self.effects.append(AnswerCallback(event.callback_id, text, alert))
+
+    # --- buttons ------------------------------------------------------------------------------
+
+    def new_screen(self) -> None:
+        """Start a new screen: every button drawn before this one becomes stale."""
+        self.state.screen += 1
+
+    def button(
+        self, label: str, flow: str, action: str, arg: str = "", *, timeless: bool = False
+    ) -> Button:
+        """A signed button of ``flow``; ``timeless`` buttons never go stale."""
+        payload = Payload(
+            flow=flow, action=action, arg=arg, screen=0 if timeless else self.state.screen
+        )
+        return Button(label, data=self.codec.encode(payload, user_id=self.user_id))
+
+    def go(self, flow: str | None, step: str | None = None, **data: str | int | None) -> None:
+        """Move to ``flow``/``step`` with fresh scratch data (no personal data in it)."""
+        self.state.flow = flow
+        self.state.step = step
+        self.state.data = {k: v for k, v in data.items() if v is not None}
+
+
+class Flow(Protocol):
+    """A conversation that keeps state between updates (registration, assessment, ...)."""
+
+    code: str
+    """Short code used in button payloads and the stored state."""
+
+    async def on_button(self, ctx: Context, payload: Payload) -> None:
+        """A verified, current button of this flow was pressed."""
+        ...
+
+    async def on_text(self, ctx: Context, text: str) -> None:
+        """The person typed text while in this flow."""
+        ...
+
+    async def resume(self, ctx: Context) -> None:
+        """Show the current step again (after /help, a language change or a restart)."""
+        ...
+
+
+@runtime_checkable
+class Recoverable(Protocol):
+    """A flow that can rebuild its state from SQL after the state store lost it."""
+
+    async def recover(self, ctx: Context) -> bool:
+        """Put ``ctx.state`` where the person left off, if they had unfinished work here."""
+        ...
+
+
+CommandHandler = Callable[[Context, str], Awaitable[None]]
+
+
+class Audience(StrEnum):
+    """Who may use a command."""
+
+    EVERYONE = "everyone"
+    """Anybody in a private chat."""
+    PLATFORM_ADMIN = "platform_admin"
+    """Platform admins only."""
+
+
+@dataclass(frozen=True, slots=True)
+class CommandSpec:
+    """One command: its name, menu description (a msgid) and handler."""
+
+    name: str
+    description: str
+    handler: CommandHandler
+    menu: bool = True
+    """Shown in Telegram's command menu and in /help."""
+    audience: Audience = Audience.EVERYONE
+
+
+def keyboard(*rows: Sequence[Button]) -> Keyboard:
+    """Build a keyboard from rows of buttons."""
+    return tuple(tuple(row) for row in rows if row)

@@ -1,0 +1,244 @@
+"""The engine: one incoming event in, durable facts and outgoing effects out.
+
+For every update (see the architecture notes in the README):
+
+1. claim: skip a repeated ``update_id`` and take the user's lock, loading the state (1 round trip);
+2. rebuild the state from SQL if the store lost it;
+3. route: a command switches flow, a button goes to the flow that drew it (if it is current and
+   signed by us), text goes to the current flow;
+4. commit everything the flow wrote in one transaction;
+5. perform the effects (answer the button first), then save the state and release (1 round trip).
+
+A crash inside a flow rolls the transaction back, leaves the state as it was, logs the error class
+(never the text or ids) and tells the person, in their language, that something went wrong.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Final
+
+import structlog
+
+from dialogs.context import (
+    Audience,
+    CommandSpec,
+    Context,
+    Flow,
+    Recoverable,
+    fresh_state,
+)
+from dialogs.delivery import Messenger, perform
+from dialogs.effects import AnswerCallback, Effect, Send
+from dialogs.errors import BadPayload
+from dialogs.events import ButtonPressed, ChatKind, CommandSent, Incoming, OtherSent, TextSent
+from dialogs.i18n import N_, Texts, Translator, negotiate
+from dialogs.payload import PayloadCodec
+from dialogs.settings import DialogSettings
+from storage.errors import StateBusy
+from storage.keys import KeyRing
+from storage.state import ConversationState, StateStore
+from storage.uow import Database
+
+log = structlog.get_logger(__name__)
+
+APOLOGY: Final = N_("Oops, something went wrong on my side. Please try again in a moment.")
+
+
+def _where(exc: BaseException) -> str:
+    """``file:line`` of the innermost frame: enough to find the bug, no values from it."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    if not frames:
+        return "?"
+    last = frames[-1]
+    return f"{Path(last.filename).name}:{last.lineno}"
+
+
+class Engine:
+    """Turns events into effects; shared by every runtime."""
+
+    def __init__(
+        self,
+        *,
+        db: Database,
+        states: StateStore,
+        translator: Translator,
+        keys: KeyRing,
+        flows: Sequence[Flow],
+        commands: Sequence[CommandSpec],
+        settings: DialogSettings,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.db = db
+        self.states = states
+        self.translator = translator
+        self.codec = PayloadCodec(keys.derive("callback"))
+        self._state_key = keys.derive("state-key")
+        self._keys = keys
+        self.flows = {flow.code: flow for flow in flows}
+        if len(self.flows) != len(flows):
+            raise ValueError("two flows share a code")
+        self.commands = {spec.name: spec for spec in commands}
+        self.settings = settings
+        self.clock = clock
+
+    def user_key(self, user_id: int) -> str:
+        """Pseudonymous key for the state store (the Telegram id never reaches Redis)."""
+        return self._keys.blind_index("state", str(user_id))[:16].hex()
+
+    def menu(self, texts: Texts) -> list[tuple[str, str]]:
+        """``(command, description)`` for Telegram's menu, in one language."""
+        return [
+            (spec.name, texts.gettext(spec.description))
+            for spec in self.commands.values()
+            if spec.menu and spec.audience is Audience.EVERYONE
+        ]
+
+    async def handle(self, incoming: Incoming, messenger: Messenger) -> list[Effect]:
+        """Handle one update completely; never raises for anything a person can cause."""
+        started = time.perf_counter()
+        kind = type(incoming.event).__name__
+        if incoming.chat_kind is not ChatKind.PRIVATE and not isinstance(
+            incoming.event, CommandSent | ButtonPressed
+        ):
+            return []  # group chatter is not for us
+        user_key = self.user_key(incoming.user.id)
+        try:
+            claim = await self.states.claim(user_key, incoming.update_id)
+        except StateBusy:
+            log.warning("update_dropped_busy", update_kind=kind)
+            return []
+        if claim is None:
+            log.info("update_duplicate", update_kind=kind)
+            return []
+        new_state: ConversationState | None = claim.state
+        outcome = "ok"
+        effects: list[Effect] = []
+        try:
+            ctx: Context | None = None
+            async with self.db.unit_of_work() as uow:
+                try:
+                    account = await uow.accounts.by_telegram(incoming.user.id)
+                    texts = self.translator.texts(
+                        account.locale
+                        if account and account.locale
+                        else negotiate(incoming.user.language_code, self.settings.default_locale)
+                    )
+                    now = self.clock()
+                    ctx = Context(
+                        incoming=incoming,
+                        state=claim.state.copy() if claim.state else fresh_state(now),
+                        uow=uow,
+                        account=account,
+                        translator=self.translator,
+                        texts=texts,
+                        codec=self.codec,
+                        settings=self.settings,
+                        now=now,
+                        flows=self.flows,
+                    )
+                    if claim.state is None:
+                        await self._recover(ctx)
+                    await self._route(ctx)
+                    await uow.commit()
+                    new_state, effects = ctx.state, ctx.effects
+                except Exception as exc:
+                    await uow.rollback()
+                    outcome = "error"
+                    log.error(
+                        "handler_failed",
+                        update_kind=kind,
+                        error=type(exc).__name__,
+                        where=_where(exc),
+                    )
+                    effects = self._apology(incoming)
+            effects = self._with_callback_answer(incoming, effects)
+            await perform(messenger, effects)
+        finally:
+            await self.states.release(claim, new_state)
+            log.info(
+                "update_handled",
+                update_kind=kind,
+                outcome=outcome,
+                effects=len(effects),
+                ms=round((time.perf_counter() - started) * 1000, 2),
+            )
+        return effects
+
+    def _apology(self, incoming: Incoming) -> list[Effect]:
+        texts = self.translator.texts(
+            negotiate(incoming.user.language_code, self.settings.default_locale)
+        )
+        return [Send(incoming.chat_id, texts.gettext(APOLOGY))]
+
+    @staticmethod
+    def _with_callback_answer(incoming: Incoming, effects: list[Effect]) -> list[Effect]:
+        """Every button press gets exactly one answer, or Telegram's spinner keeps turning."""
+        event = incoming.event
+        if isinstance(event, ButtonPressed) and not any(
+            isinstance(e, AnswerCallback) for e in effects
+        ):
+            return [AnswerCallback(event.callback_id), *effects]
+        return effects
+
+    async def _recover(self, ctx: Context) -> None:
+        """The store had nothing: let a flow with unfinished work in SQL pick the person up."""
+        for flow in self.flows.values():
+            if isinstance(flow, Recoverable) and await flow.recover(ctx):
+                log.info("state_recovered", flow=flow.code)
+                return
+
+    async def _route(self, ctx: Context) -> None:
+        match ctx.incoming.event:
+            case CommandSent(name, args):
+                await self._command(ctx, name, args)
+            case ButtonPressed(data):
+                await self._button(ctx, data)
+            case TextSent(text):
+                flow = self.flows.get(ctx.state.flow or "")
+                if flow is None:
+                    await self._idle_text(ctx)
+                else:
+                    await flow.on_text(ctx, text)
+            case OtherSent():
+                ctx.say(ctx._("I can only read text messages and buttons."))
+                await ctx.resume_flow()
+
+    async def _command(self, ctx: Context, name: str, args: str) -> None:
+        spec = self.commands.get(name)
+        if spec is None:
+            ctx.say(ctx._("I don't know that command. /help shows what I can do."))
+            return
+        if spec.audience is Audience.PLATFORM_ADMIN and not self.is_admin(ctx):
+            log.warning("command_refused", command=name)
+            ctx.say(ctx._("Sorry, that command is only for admins."))
+            return
+        await spec.handler(ctx, args)
+
+    def is_admin(self, ctx: Context) -> bool:
+        """Whether the sender is a platform admin."""
+        return ctx.user_id in self.settings.admin_ids
+
+    async def _button(self, ctx: Context, data: str) -> None:
+        try:
+            payload = self.codec.decode(data, user_id=ctx.user_id)
+        except BadPayload:
+            log.warning("button_refused", reason="bad_payload")
+            ctx.answer(ctx._("Sorry, I can't use that button."))
+            return
+        flow = self.flows.get(payload.flow)
+        current = payload.screen == 0 or (
+            payload.flow == ctx.state.flow and payload.screen == ctx.state.screen
+        )
+        if flow is None or not current:
+            log.info("button_refused", reason="stale")
+            ctx.answer(ctx._("That button is from an older message. Please use the newest one."))
+            return
+        await flow.on_button(ctx, payload)
+
+    async def _idle_text(self, ctx: Context) -> None:
+        ctx.say(ctx._("I didn't understand that. Tap /help to see what I can do."))

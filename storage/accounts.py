@@ -1,0 +1,72 @@
+"""Accounts: who is talking to the bot, found by a blind index of their Telegram id."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.crypto import FieldCipher
+from storage.errors import NotFound
+from storage.keys import KeyRing
+from storage.models import AccountRow
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """What the dialogs need to know about an account on every update."""
+
+    id: uuid.UUID
+    locale: str | None
+
+
+def telegram_index(keys: KeyRing, telegram_id: int) -> bytes:
+    """Blind index of a Telegram user id."""
+    return keys.blind_index("telegram", str(telegram_id))
+
+
+class AccountRepository:
+    """Reads and writes accounts; never commits."""
+
+    def __init__(self, session: AsyncSession, cipher: FieldCipher, keys: KeyRing) -> None:
+        self._session = session
+        self._cipher = cipher
+        self._keys = keys
+
+    async def by_telegram(self, telegram_id: int) -> Account | None:
+        """The account of this Telegram user, if they have one."""
+        row = await self._session.scalar(
+            select(AccountRow).where(AccountRow.tg_index == telegram_index(self._keys, telegram_id))
+        )
+        return None if row is None else Account(id=row.id, locale=row.locale)
+
+    async def ensure(self, telegram_id: int) -> Account:
+        """The account of this Telegram user, created if needed."""
+        found = await self.by_telegram(telegram_id)
+        if found is not None:
+            return found
+        row = AccountRow(id=uuid.uuid4(), tg_index=telegram_index(self._keys, telegram_id))
+        row.tg_id_enc = self._cipher.encrypt(
+            str(telegram_id), table="accounts", column="tg_id_enc", row_id=row.id
+        )
+        self._session.add(row)
+        await self._session.flush()
+        return Account(id=row.id, locale=None)
+
+    async def set_locale(self, account_id: uuid.UUID, locale: str | None) -> None:
+        """Remember the language the person chose."""
+        row = await self._session.get(AccountRow, account_id)
+        if row is None:
+            raise NotFound("account", account_id)
+        row.locale = locale
+
+    async def telegram_id(self, account_id: uuid.UUID) -> int:
+        """Decrypt the Telegram user id of an account (to write to them)."""
+        row = await self._session.get(AccountRow, account_id)
+        if row is None:
+            raise NotFound("account", account_id)
+        return int(
+            self._cipher.decrypt(row.tg_id_enc, table="accounts", column="tg_id_enc", row_id=row.id)
+        )

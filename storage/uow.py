@@ -1,0 +1,62 @@
+"""The unit of work: one transaction per incoming update."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage.accounts import AccountRepository
+from storage.crypto import FieldCipher
+from storage.keys import KeyRing
+
+
+class UnitOfWork:
+    """Repositories over one session; rolls back unless ``commit()`` was called."""
+
+    accounts: AccountRepository
+
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], cipher: FieldCipher, keys: KeyRing
+    ) -> None:
+        self._sessions = sessions
+        self._cipher = cipher
+        self._keys = keys
+
+    async def __aenter__(self) -> Self:
+        self._session = self._sessions()
+        self.accounts = AccountRepository(self._session, self._cipher, self._keys)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self._session.rollback()  # a no-op after a successful commit
+        await self._session.close()
+
+    async def commit(self) -> None:
+        """Make everything written in this unit durable."""
+        await self._session.commit()
+
+    async def rollback(self) -> None:
+        """Forget everything written in this unit so far."""
+        await self._session.rollback()
+
+
+class Database:
+    """Opens units of work; built once at start-up and passed down."""
+
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], cipher: FieldCipher, keys: KeyRing
+    ) -> None:
+        self.sessions = sessions
+        self.cipher = cipher
+        self.keys = keys
+
+    def unit_of_work(self) -> UnitOfWork:
+        """A new unit of work (use with ``async with``)."""
+        return UnitOfWork(self.sessions, self.cipher, self.keys)
