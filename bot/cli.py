@@ -14,8 +14,9 @@ import structlog
 import typer
 
 from bot.config import ConfigError, Runtime, Settings, load_settings
+from bot.lifecycle import running
 from bot.logs import setup_logging
-from bot.services import Services, build_services, open_database
+from bot.services import Services, open_database
 from storage import migrate as migrations
 from storage.keys import new_key, new_key_id
 
@@ -61,6 +62,7 @@ def _tune_gc() -> None:
 
 
 async def _serve(services: Services, runtime: Runtime) -> None:
+    """Poll Telegram until SIGTERM or SIGINT."""
     settings = services.settings
     assert settings.bot_token is not None
     stop = asyncio.Event()
@@ -73,13 +75,11 @@ async def _serve(services: Services, runtime: Runtime) -> None:
     if runtime is Runtime.PTB:
         from bot.runtimes.ptb_app import run_ptb
 
-        await run_ptb(services.engine, token=token, api_url=settings.telegram_api_url, stop=stop)
+        await run_ptb(services, token=token, api_url=settings.telegram_api_url, stop=stop)
     else:
         from bot.runtimes.aiogram_app import run_aiogram
 
-        await run_aiogram(
-            services.engine, token=token, api_url=settings.telegram_api_url, stop=stop
-        )
+        await run_aiogram(services, token=token, api_url=settings.telegram_api_url, stop=stop)
     log.info("bot_stopped")
 
 
@@ -88,7 +88,7 @@ async def _chat(services: Services) -> None:
 
     language = os.environ.get("LC_ALL") or os.environ.get("LANG") or None
     await run_terminal(
-        services.engine,
+        services,
         files=services.settings.data_dir / "terminal",
         user_id=int(os.environ.get("PLAYBOT_CHAT_USER", "1000")),
         language_code=language.split(".")[0] if language else None,
@@ -96,11 +96,8 @@ async def _chat(services: Services) -> None:
 
 
 async def _with_services(settings: Settings, body: Callable[[Services], Awaitable[None]]) -> None:
-    services = await build_services(settings)
-    try:
+    async with running(settings) as services:
         await body(services)
-    finally:
-        await services.close()
 
 
 @app.command()

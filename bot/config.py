@@ -7,13 +7,16 @@ what is wrong and how to fix it (see ``ConfigError`` and ``bot.cli``).
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from dialogs.registration.fields import FieldRules, parse_requirements
+from dialogs.settings import DialogSettings
 from storage.db import normalise_url
 from storage.errors import StorageError
 
@@ -53,6 +56,17 @@ class Settings(BaseSettings):
     data_keys: SecretStr | None = None
     index_key: SecretStr | None = None
     auto_migrate: bool = True
+    web_host: str = "127.0.0.1"
+    web_port: int = Field(default=8080, ge=0, le=65535)
+    public_url: str | None = None
+    smtp_url: SecretStr | None = None
+    mail_from: str = "Play Style bot <noreply@playbot.invalid>"
+    policy_version: str = Field(default="1.0", pattern=r"^[A-Za-z0-9._-]{1,20}$")
+    profile_fields: str = ""
+    min_age: int = Field(default=6, ge=1, le=120)
+    max_age: int = Field(default=16, ge=1, le=120)
+    consent_days: int = Field(default=7, ge=1, le=90)
+    draft_days: int = Field(default=30, ge=1, le=365)
 
     @field_validator("bot_token")
     @classmethod
@@ -90,6 +104,37 @@ class Settings(BaseSettings):
             raise ValueError("must start with redis://, rediss:// or unix://")
         return value.strip()
 
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip().rstrip("/")
+        if not re.match(r"^https?://[^/\s]+(/\S*)?$", value):
+            raise ValueError("must be the http(s) address people open, e.g. https://bot.example.nl")
+        return value
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        if not re.match(r"^smtps?(\+starttls)?://[^/\s]+$", value.get_secret_value().strip()):
+            raise ValueError(
+                "must look like smtp://user:password@host:587 (smtps:// for TLS, "
+                "smtp+starttls:// for STARTTLS)"
+            )
+        return value
+
+    @field_validator("profile_fields")
+    @classmethod
+    def _profile_fields(cls, value: str) -> str:
+        try:
+            FieldRules(requirements=parse_requirements(value))
+        except ValueError as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
     @field_validator("admin_ids", mode="before")
     @classmethod
     def _admin_ids(cls, value: object) -> object:
@@ -104,6 +149,33 @@ class Settings(BaseSettings):
     @classmethod
     def _runtime(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _ages(self) -> Settings:
+        if self.min_age > self.max_age:
+            raise ValueError("MIN_AGE must not be above MAX_AGE")
+        return self
+
+    @property
+    def effective_public_url(self) -> str:
+        """``PUBLIC_URL``, or the local web server."""
+        return self.public_url or f"http://{self.web_host}:{self.web_port}"
+
+    def dialog_settings(self) -> DialogSettings:
+        """The part of the configuration the conversations see."""
+        return DialogSettings(
+            default_locale=self.default_locale,
+            admin_ids=self.admin_ids,
+            fields=FieldRules(
+                requirements=parse_requirements(self.profile_fields),
+                min_age=self.min_age,
+                max_age=self.max_age,
+            ),
+            policy_version=self.policy_version,
+            public_url=self.effective_public_url,
+            consent_valid=timedelta(days=self.consent_days),
+            draft_kept=timedelta(days=self.draft_days),
+        )
 
     @property
     def effective_database_url(self) -> str:
@@ -127,10 +199,10 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         error = exc.errors()[0]
-        name = str(error["loc"][0]) if error["loc"] else "configuration"
+        name = str(error["loc"][0]) if error["loc"] else ""
         message = str(error["msg"]).removeprefix("Value error, ")
         hint = _HINTS.get(name, "")
-        line = f"{name.upper()} {message}" + (f" ({hint})" if hint else "")
+        line = (f"{name.upper()} {message}" if name else message) + (f" ({hint})" if hint else "")
         extra = len(exc.errors()) - 1
         if extra:
             line += f"; and {extra} more problem(s)"

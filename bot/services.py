@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import structlog
@@ -10,9 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 import locales
 from bot.config import ConfigError, Settings
 from dialogs.app import build_dialogs
+from dialogs.delivery import Messenger, perform
+from dialogs.effects import Effect
 from dialogs.engine import Engine
 from dialogs.i18n import Translator
-from dialogs.settings import DialogSettings
 from storage import migrate
 from storage.crypto import FieldCipher
 from storage.db import create_engine, session_factory
@@ -64,6 +66,17 @@ class Services:
     states: StateStore
     translator: Translator
     engine: Engine
+    messenger: Messenger | None = None
+    """Set by the running runtime, so work outside updates (web pages, jobs) can send too."""
+
+    async def deliver(self, effects: Sequence[Effect]) -> None:
+        """Perform effects made outside an update (e.g. telling a child their parent said yes)."""
+        if not effects:
+            return
+        if self.messenger is None:
+            log.warning("effects_dropped_no_runtime", effects=len(effects))
+            return
+        await perform(self.messenger, effects)
 
     async def close(self) -> None:
         """Close connections (state store first: it may hold locks)."""
@@ -122,9 +135,7 @@ async def build_services(settings: Settings) -> Services:
         keys=keys,
         flows=dialogs.flows,
         commands=dialogs.commands,
-        settings=DialogSettings(
-            default_locale=settings.default_locale, admin_ids=settings.admin_ids
-        ),
+        settings=settings.dialog_settings(),
     )
     return Services(
         settings=settings,

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dialogs.common.flow import DESCRIPTIONS, LanguageFlow, cancel, help_command, start
+from dialogs.assessment.loader import load_tiers
+from dialogs.common.flow import DESCRIPTIONS, LanguageFlow, cancel, help_command
 from dialogs.context import CommandSpec, Flow
+from dialogs.registration.flow import RegistrationFlow
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,11 +23,12 @@ def build_dialogs() -> Dialogs:
     flows: dict[str, Flow] = {}
     commands: list[CommandSpec] = []
     language = LanguageFlow()
-    for flow in (language,):
+    registration = RegistrationFlow(bands=load_tiers().bands)
+    for flow in (language, registration):
         flows[flow.code] = flow
     # Note: order matters. It is the order of Telegram's command menu and of /help.
     commands += [
-        CommandSpec("start", DESCRIPTIONS["start"], start),
+        CommandSpec("start", DESCRIPTIONS["start"], registration.start),
         CommandSpec("help", DESCRIPTIONS["help"], help_command(lambda: commands)),
         CommandSpec("language", DESCRIPTIONS["language"], language.show),
         CommandSpec("cancel", DESCRIPTIONS["cancel"], cancel),

@@ -10,13 +10,14 @@ from typing import Final, Protocol, runtime_checkable
 
 from dialogs.effects import AnswerCallback, Button, Edit, Effect, Keyboard, Send
 from dialogs.events import ButtonPressed, Incoming
-from dialogs.i18n import Texts, Translator
+from dialogs.i18n import N_, Texts, Translator
 from dialogs.payload import Payload, PayloadCodec
 from dialogs.settings import DialogSettings
 from storage.accounts import Account
 from storage.state import ConversationState
 from storage.uow import UnitOfWork
 
+STALE_BUTTON: Final = N_("That button is from an older message. Please use the newest one.")
 SCREEN_EPOCH_MS: Final = (
     1_704_067_200_000  # 2024-01-01: fresh states start their screen counter here
 )
@@ -117,6 +118,10 @@ class Context:
             return
         self.effects.append(AnswerCallback(event.callback_id, text, alert))
 
+    def refuse_stale(self) -> None:
+        """Answer a button that no longer fits where the person is."""
+        self.answer(self._(STALE_BUTTON))
+
     # --- buttons ------------------------------------------------------------------------------
 
     def new_screen(self) -> None:
@@ -155,6 +160,15 @@ class Flow(Protocol):
 
     async def resume(self, ctx: Context) -> None:
         """Show the current step again (after /help, a language change or a restart)."""
+        ...
+
+
+@runtime_checkable
+class Cancellable(Protocol):
+    """A flow that says something of its own on /cancel (e.g. what is kept)."""
+
+    async def cancel(self, ctx: Context) -> None:
+        """Leave the flow; must reset ``ctx.state`` to idle."""
         ...
 
 

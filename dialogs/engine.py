@@ -236,7 +236,7 @@ class Engine:
         )
         if flow is None or not current:
             log.info("button_refused", reason="stale")
-            ctx.answer(ctx._("That button is from an older message. Please use the newest one."))
+            ctx.refuse_stale()
             return
         await flow.on_button(ctx, payload)
 

@@ -42,6 +42,11 @@ class AccountRepository:
         )
         return None if row is None else Account(id=row.id, locale=row.locale)
 
+    async def by_id(self, account_id: uuid.UUID) -> Account | None:
+        """An account by its id."""
+        row = await self._session.get(AccountRow, account_id)
+        return None if row is None else Account(id=row.id, locale=row.locale)
+
     async def ensure(self, telegram_id: int) -> Account:
         """The account of this Telegram user, created if needed."""
         found = await self.by_telegram(telegram_id)

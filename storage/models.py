@@ -10,9 +10,19 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import DateTime, LargeBinary, MetaData, String, TypeDecorator, Uuid
+from sqlalchemy import (
+    DateTime,
+    ForeignKey,
+    LargeBinary,
+    MetaData,
+    SmallInteger,
+    String,
+    TypeDecorator,
+    Uuid,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -61,16 +71,235 @@ class Base(DeclarativeBase):
     }
 
 
+def personal(category: str, purpose: str, retention: str) -> dict[str, str]:
+    """Column info for personal data: the data inventory reads it (export, erasure, /privacy)."""
+    return {"personal": category, "purpose": purpose, "retention": retention}
+
+
+def plain(why: str) -> dict[str, str]:
+    """Column info for data that identifies nobody (ids, flags, timestamps of system events)."""
+    return {"personal": "", "why": why}
+
+
+UNTIL_FORGET = "until the person uses /forget (or the parent, for a child)"
+
+
 class AccountRow(Base):
     """A Telegram user who has told the bot something worth keeping (e.g. a language)."""
 
     __tablename__ = "accounts"
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    tg_index: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    id: Mapped[uuid.UUID] = mapped_column(
+        primary_key=True, default=uuid.uuid4, info=plain("random id")
+    )
+    tg_index: Mapped[bytes] = mapped_column(
+        LargeBinary(32),
+        unique=True,
+        info=personal("telegram id (keyed hash)", "find the account of an update", UNTIL_FORGET),
+    )
     """Blind index of the Telegram user id: how an update finds its account."""
-    tg_id_enc: Mapped[bytes]
+    tg_id_enc: Mapped[bytes] = mapped_column(
+        info=personal("telegram id", "write to the person later (answers, consent)", UNTIL_FORGET)
+    )
     """The Telegram user id, encrypted: needed to write to the person later (e.g. a reply)."""
-    locale: Mapped[str | None] = mapped_column(String(8))
+    locale: Mapped[str | None] = mapped_column(
+        String(8), info=personal("language", "answer in the chosen language", UNTIL_FORGET)
+    )
     """Language the person chose with /language; None means: follow Telegram's language."""
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(
+        default=utcnow, info=personal("date", "know how old an account is", UNTIL_FORGET)
+    )
+
+
+class Role(StrEnum):
+    """Who a profile belongs to."""
+
+    SELF = "self"
+    """A young person chatting for themselves."""
+    PARENT = "parent"
+    """A parent or guardian who registers children."""
+    CHILD = "child"
+    """A child registered by a parent (managed from the parent's account)."""
+
+
+class ProfileStatus(StrEnum):
+    """Where a profile is in its life."""
+
+    DRAFT = "draft"
+    """Registration started, not finished; purged when abandoned."""
+    AWAITING_CONSENT = "awaiting_consent"
+    """Under 16, chatting for themselves: waiting for the parent's answer by e-mail."""
+    ACTIVE = "active"
+    """Registered with consent: may take the assessment."""
+
+
+class PersonRow(Base):
+    """A profile: a young person, a parent, or a parent's child."""
+
+    __tablename__ = "people"
+
+    id: Mapped[uuid.UUID] = mapped_column(
+        primary_key=True, default=uuid.uuid4, info=plain("random id")
+    )
+    account_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"),
+        index=True,
+        info=plain("the account that manages this profile"),
+    )
+    parent_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"),
+        index=True,
+        info=plain("the parent profile of a child"),
+    )
+    role: Mapped[str] = mapped_column(String(8), info=plain("self, parent or child"))
+    status: Mapped[str] = mapped_column(String(20), info=plain("draft, awaiting_consent, active"))
+    step: Mapped[str | None] = mapped_column(
+        String(20), info=plain("where an unfinished registration stopped")
+    )
+    nickname_enc: Mapped[bytes | None] = mapped_column(
+        info=personal("name", "address the person; shown to linked organisations", UNTIL_FORGET)
+    )
+    last_name_enc: Mapped[bytes | None] = mapped_column(
+        info=personal("name", "shown to linked organisations", UNTIL_FORGET)
+    )
+    email_enc: Mapped[bytes | None] = mapped_column(
+        info=personal("e-mail", "consent, password and account recovery mails", UNTIL_FORGET)
+    )
+    email_index: Mapped[bytes | None] = mapped_column(
+        LargeBinary(32),
+        index=True,
+        info=personal("e-mail (keyed hash)", "find profiles by e-mail", UNTIL_FORGET),
+    )
+    address_enc: Mapped[bytes | None] = mapped_column(
+        info=personal("home address", "shown to linked organisations", UNTIL_FORGET)
+    )
+    age: Mapped[int | None] = mapped_column(
+        SmallInteger,
+        info=personal("age", "pick the questionnaire; decide on parental consent", UNTIL_FORGET),
+    )
+    outdoor_band: Mapped[str | None] = mapped_column(
+        String(8), info=personal("outdoor time", "suggest outdoor activities", UNTIL_FORGET)
+    )
+    password_hash: Mapped[str | None] = mapped_column(
+        String(200), info=personal("password (Argon2id hash)", "sign-in", UNTIL_FORGET)
+    )
+    created_at: Mapped[datetime] = mapped_column(
+        default=utcnow, info=personal("date", "purge abandoned registrations", UNTIL_FORGET)
+    )
+    updated_at: Mapped[datetime] = mapped_column(
+        default=utcnow,
+        onupdate=utcnow,
+        index=True,
+        info=personal("date", "purge abandoned registrations", UNTIL_FORGET),
+    )
+    registered_at: Mapped[datetime | None] = mapped_column(
+        info=personal("date", "know when registration finished", UNTIL_FORGET)
+    )
+
+
+class ConsentRow(Base):
+    """A consent given (and possibly withdrawn): to the service, or to one organisation."""
+
+    __tablename__ = "consents"
+
+    id: Mapped[uuid.UUID] = mapped_column(
+        primary_key=True, default=uuid.uuid4, info=plain("random id")
+    )
+    person_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"),
+        index=True,
+        info=plain("whose consent"),
+    )
+    scope: Mapped[str] = mapped_column(String(16), info=plain("service or organisation"))
+    organisation_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, info=plain("the organisation consented to")
+    )
+    given_by: Mapped[str] = mapped_column(String(8), info=plain("self or parent"))
+    method: Mapped[str] = mapped_column(String(8), info=plain("chat or e-mail link"))
+    policy_version: Mapped[str] = mapped_column(String(20), info=plain("policy consented to"))
+    given_at: Mapped[datetime] = mapped_column(
+        default=utcnow, info=personal("date", "prove consent", UNTIL_FORGET)
+    )
+    withdrawn_at: Mapped[datetime | None] = mapped_column(
+        info=personal("date", "prove withdrawal", UNTIL_FORGET)
+    )
+
+
+class LinkPurpose(StrEnum):
+    """What a mailed link lets its holder do."""
+
+    CONSENT = "consent"
+    """A parent approves or declines a child's registration."""
+    PASSWORD = "password"  # noqa: S105 - a link purpose, not a secret
+    """Set (or reset) the password of a profile."""
+
+
+class LinkRow(Base):
+    """A single-use, expiring web link; only a hash of its token is kept."""
+
+    __tablename__ = "links"
+
+    id: Mapped[uuid.UUID] = mapped_column(
+        primary_key=True, default=uuid.uuid4, info=plain("random id")
+    )
+    person_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), index=True, info=plain("whose link")
+    )
+    purpose: Mapped[str] = mapped_column(String(12), info=plain("consent or password"))
+    token_hash: Mapped[bytes] = mapped_column(
+        LargeBinary(32), unique=True, info=plain("hash of a random token")
+    )
+    locale: Mapped[str] = mapped_column(String(8), info=plain("language of the page"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, info=plain("when made"))
+    expires_at: Mapped[datetime] = mapped_column(index=True, info=plain("when it stops working"))
+    used_at: Mapped[datetime | None] = mapped_column(info=plain("when it was used"))
+
+
+class MailStatus(StrEnum):
+    """Where an outgoing mail is."""
+
+    PENDING = "pending"
+    """Waiting to be sent (again)."""
+    SENDING = "sending"
+    """Claimed by a sender; if it stays here the outcome is unknown and it is not resent."""
+    SENT = "sent"
+    """Delivered to the SMTP server (or written as a file); the contents are gone."""
+    FAILED = "failed"
+    """Refused for good, or its outcome is unknown; the contents are gone."""
+
+
+class OutboxRow(Base):
+    """An e-mail to send, written in the same transaction as the change that causes it."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[uuid.UUID] = mapped_column(
+        primary_key=True, default=uuid.uuid4, info=plain("random id")
+    )
+    person_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"),
+        index=True,
+        info=plain("who the mail is about (erased with them)"),
+    )
+    purpose: Mapped[str] = mapped_column(String(20), info=plain("kind of mail"))
+    recipient_enc: Mapped[bytes | None] = mapped_column(
+        info=personal("e-mail", "deliver the mail", "until sent, then removed")
+    )
+    subject_enc: Mapped[bytes | None] = mapped_column(
+        info=personal("mail text", "deliver the mail", "until sent, then removed")
+    )
+    text_enc: Mapped[bytes | None] = mapped_column(
+        info=personal("mail text", "deliver the mail", "until sent, then removed")
+    )
+    html_enc: Mapped[bytes | None] = mapped_column(
+        info=personal("mail text", "deliver the mail", "until sent, then removed")
+    )
+    status: Mapped[str] = mapped_column(String(10), index=True, info=plain("delivery status"))
+    attempts: Mapped[int] = mapped_column(default=0, info=plain("delivery attempts"))
+    next_attempt_at: Mapped[datetime] = mapped_column(
+        default=utcnow, index=True, info=plain("when to try again")
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, info=plain("when queued"))
+    finished_at: Mapped[datetime | None] = mapped_column(
+        info=plain("when sent or given up (the row is purged later)")
+    )

@@ -8,14 +8,22 @@ from typing import Self
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.accounts import AccountRepository
+from storage.consents import ConsentRepository
 from storage.crypto import FieldCipher
 from storage.keys import KeyRing
+from storage.links import LinkRepository
+from storage.outbox import OutboxRepository
+from storage.people import PeopleRepository
 
 
 class UnitOfWork:
     """Repositories over one session; rolls back unless ``commit()`` was called."""
 
     accounts: AccountRepository
+    people: PeopleRepository
+    consents: ConsentRepository
+    links: LinkRepository
+    outbox: OutboxRepository
 
     def __init__(
         self, sessions: async_sessionmaker[AsyncSession], cipher: FieldCipher, keys: KeyRing
@@ -27,6 +35,10 @@ class UnitOfWork:
     async def __aenter__(self) -> Self:
         self._session = self._sessions()
         self.accounts = AccountRepository(self._session, self._cipher, self._keys)
+        self.people = PeopleRepository(self._session, self._cipher, self._keys)
+        self.consents = ConsentRepository(self._session)
+        self.links = LinkRepository(self._session)
+        self.outbox = OutboxRepository(self._session, self._cipher)
         return self
 
     async def __aexit__(

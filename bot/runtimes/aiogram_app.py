@@ -31,6 +31,7 @@ from aiogram.types import (
 
 from bot.runtimes.inflight import InFlight
 from bot.runtimes.telegram_errors import bad_request
+from bot.services import Services
 from dialogs.effects import Keyboard
 from dialogs.engine import Engine
 from dialogs.errors import DeliveryError, RateLimited, Unreachable
@@ -187,14 +188,21 @@ async def set_commands(bot: Bot, engine: Engine) -> None:
 
 
 async def run_aiogram(
-    engine: Engine, *, token: str, api_url: str, stop: asyncio.Event, polling_timeout: int = 25
+    services: Services,
+    *,
+    token: str,
+    api_url: str,
+    stop: asyncio.Event,
+    polling_timeout: int = 25,
 ) -> None:
     """Long-poll until ``stop`` is set, then let running updates finish."""
+    engine = services.engine
     bot = build_bot(token, api_url)
     dispatcher = Dispatcher()
     inflight = InFlight()
     me = await bot.me()
     messenger = AiogramMessenger(bot)
+    services.messenger = messenger
 
     async def on_update(update: Update) -> None:
         incoming = normalise(update, me.username)

@@ -21,6 +21,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
 from bot.runtimes.inflight import InFlight
 from bot.runtimes.telegram_errors import bad_request
+from bot.services import Services
 from dialogs.effects import Keyboard
 from dialogs.engine import Engine
 from dialogs.errors import DeliveryError, RateLimited, Unreachable
@@ -185,12 +186,19 @@ async def set_commands(application: Application, engine: Engine) -> None:  # typ
 
 
 async def run_ptb(
-    engine: Engine, *, token: str, api_url: str, stop: asyncio.Event, polling_timeout: int = 25
+    services: Services,
+    *,
+    token: str,
+    api_url: str,
+    stop: asyncio.Event,
+    polling_timeout: int = 25,
 ) -> None:
     """Long-poll until ``stop`` is set, then let running updates finish."""
+    engine = services.engine
     application = build_application(token, api_url)
     inflight = InFlight()
     messenger = PtbMessenger(application)
+    services.messenger = messenger
 
     async def on_update(update: object, _context: ContextTypes.DEFAULT_TYPE) -> None:
         if not isinstance(update, Update):

@@ -16,8 +16,8 @@ import threading
 from pathlib import Path
 from typing import Final, TextIO
 
+from bot.services import Services
 from dialogs.effects import Keyboard
-from dialogs.engine import Engine
 from dialogs.events import ButtonPressed, Event, Incoming, TextSent, UserRef, parse_command
 from dialogs.i18n import N_, negotiate
 
@@ -121,7 +121,7 @@ def _read_lines(
 
 
 async def run_terminal(
-    engine: Engine,
+    services: Services,
     *,
     files: Path,
     user_id: int,
@@ -131,7 +131,9 @@ async def run_terminal(
     stop: asyncio.Event | None = None,
 ) -> None:
     """Chat on stdin/stdout until end of input (or ``stop``)."""
+    engine = services.engine
     messenger = TerminalMessenger(stdout, files)
+    services.messenger = messenger
     texts = engine.translator.texts(negotiate(language_code, engine.settings.default_locale))
     stdout.write(texts.gettext(BANNER) + "\n")
     stdout.flush()

@@ -1,11 +1,11 @@
-"""Commands that work everywhere: /start, /help, /language, /cancel."""
+"""Commands that work everywhere: /help, /language, /cancel."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from typing import Final
 
-from dialogs.context import CommandHandler, CommandSpec, Context, keyboard
+from dialogs.context import Cancellable, CommandHandler, CommandSpec, Context, keyboard
 from dialogs.i18n import N_, SUPPORTED
 from dialogs.payload import Payload
 
@@ -44,18 +44,6 @@ class LanguageFlow:
         await self.show(ctx)
 
 
-async def start(ctx: Context, _args: str) -> None:
-    """/start: say hello and what the bot is for."""
-    ctx.say(
-        ctx._(
-            "Hi! 👋 I'm the Play Style bot.\n\n"
-            "Answer a few fun questions and find out how you like to play. "
-            "You'll get ideas for playing outside, too! 🌳"
-        )
-    )
-    ctx.say(ctx._("Tap /help to see everything I can do."))
-
-
 def help_command(commands: Callable[[], list[CommandSpec]]) -> CommandHandler:
     """/help: what the bot can do, built from the command table so it never goes out of date."""
 
@@ -75,6 +63,10 @@ async def cancel(ctx: Context, _args: str) -> None:
     """/cancel: leave whatever is going on."""
     if ctx.state.flow is None:
         ctx.say(ctx._("There's nothing to stop right now. Tap /help to see what I can do."))
+        return
+    flow: object = ctx.flows.get(ctx.state.flow)
+    if isinstance(flow, Cancellable):
+        await flow.cancel(ctx)
         return
     ctx.go(None)
     ctx.new_screen()

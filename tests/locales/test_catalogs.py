@@ -69,7 +69,11 @@ def test_translations_keep_placeholders_and_tags(path: Path) -> None:
 
 
 def _extracted_messages() -> set[str]:
-    method_map = [("bot/**.py", "python"), ("dialogs/**.py", "python")]
+    method_map = [
+        ("bot/**.py", "python"),
+        ("dialogs/**.py", "python"),
+        ("bot/web/templates/**.html", "jinja2"),
+    ]
     found = set()
     for _file, _line, message, _comments, _context in extract_from_dir(
         str(ROOT), method_map, keywords={"_": None, "N_": None, "gettext": None, "ngettext": (1, 2)}

@@ -1,0 +1,138 @@
+"""Background jobs: mail sending and retention, each a named loop with a documented period.
+
+Jobs are safe with several workers: mails are claimed row by row, and retention work claims the
+rows it deletes (``FOR UPDATE SKIP LOCKED`` on PostgreSQL), so each is done once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Final
+
+import structlog
+
+from bot.mail import FileTransport, MailSender, SmtpTransport, Transport
+from dialogs.registration import consent
+from storage.models import ProfileStatus
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+log = structlog.get_logger(__name__)
+
+BATCH: Final = 100
+LINKS_KEPT: Final = timedelta(days=1)
+"""Used or expired web links are deleted a day later."""
+MAILS_KEPT: Final = timedelta(days=7)
+"""Sent mails (already without contents) are deleted after a week."""
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """A named task run every ``every`` seconds."""
+
+    name: str
+    every: float
+    run: Callable[[datetime], Awaitable[int]]
+    """Does one round of work at the given time; returns how many things it handled."""
+
+
+async def _loop(job: Job, stop: asyncio.Event, clock: Callable[[], datetime]) -> None:
+    while not stop.is_set():
+        try:
+            handled = await job.run(clock())
+            if handled:
+                log.info("job_done", job=job.name, handled=handled)
+        except Exception as exc:
+            log.error("job_failed", job=job.name, error=type(exc).__name__)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), job.every)
+
+
+async def run_jobs(
+    jobs: Sequence[Job],
+    stop: asyncio.Event,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> None:
+    """Run every job until ``stop`` is set."""
+    await asyncio.gather(*(_loop(job, stop, clock) for job in jobs))
+
+
+def mail_transport(services: Services) -> Transport:
+    """SMTP when ``SMTP_URL`` is set, otherwise .eml files in ``DATA_DIR/outbox``."""
+    settings = services.settings
+    if settings.smtp_url is not None:
+        return SmtpTransport(settings.smtp_url.get_secret_value())
+    return FileTransport(settings.data_dir / "outbox")
+
+
+class Retention:
+    """Deletes what is no longer needed, on the periods the README and /privacy list."""
+
+    def __init__(self, services: Services) -> None:
+        self._services = services
+
+    async def expire_consent_requests(self, now: datetime) -> int:
+        """Unanswered parental consent requests: purge the child's data, tell the child."""
+        services = self._services
+        settings = services.engine.settings
+        async with services.db.unit_of_work() as uow:
+            stale = await uow.people.stale(
+                status=ProfileStatus.AWAITING_CONSENT,
+                before=now - settings.consent_valid,
+                limit=BATCH,
+                claim=True,
+            )
+            effects = []
+            for person_id in stale:
+                effects += await consent.expire(uow, person_id, translator=services.translator)
+            await uow.commit()
+        await services.deliver(effects)
+        return len(stale)
+
+    async def purge_drafts(self, now: datetime) -> int:
+        """Registrations abandoned for longer than ``DRAFT_DAYS``."""
+        services = self._services
+        async with services.db.unit_of_work() as uow:
+            stale = await uow.people.stale(
+                status=ProfileStatus.DRAFT,
+                before=now - services.engine.settings.draft_kept,
+                limit=BATCH,
+                claim=True,
+            )
+            for person_id in stale:
+                await uow.people.delete(person_id)
+            await uow.commit()
+        return len(stale)
+
+    async def purge_links(self, now: datetime) -> int:
+        """Web links a day after they expired or were used."""
+        async with self._services.db.unit_of_work() as uow:
+            purged = await uow.links.purge(before=now - LINKS_KEPT)
+            await uow.commit()
+        return purged
+
+    async def purge_mails(self, now: datetime) -> int:
+        """Settled outbox rows (contents already gone) after a week; stuck sends given up."""
+        async with self._services.db.unit_of_work() as uow:
+            given_up = await uow.outbox.give_up_stuck(now=now)
+            purged = await uow.outbox.purge_finished(before=now - MAILS_KEPT)
+            await uow.commit()
+        return given_up + purged
+
+
+def standard_jobs(services: Services) -> list[Job]:
+    """Every background job of the bot. Note: the periods are documented in the README."""
+    sender = MailSender(services.db, mail_transport(services), sender=services.settings.mail_from)
+    retention = Retention(services)
+    return [
+        Job("send_mail", 1.0, sender.send_due),
+        Job("expire_consent_requests", 300.0, retention.expire_consent_requests),
+        Job("purge_drafts", 3600.0, retention.purge_drafts),
+        Job("purge_links", 3600.0, retention.purge_links),
+        Job("purge_mails", 600.0, retention.purge_mails),
+    ]

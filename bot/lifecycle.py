@@ -1,0 +1,47 @@
+"""Running the bot: services, web pages and background jobs around whichever runtime chats."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import replace
+
+import structlog
+
+from bot.config import ConfigError, Settings
+from bot.jobs import run_jobs, standard_jobs
+from bot.services import Services, build_services
+from bot.web.pages import start_web
+
+log = structlog.get_logger(__name__)
+
+
+@contextlib.asynccontextmanager
+async def running(settings: Settings, *, jobs: bool = True) -> AsyncIterator[Services]:
+    """Services with the web server and the jobs running; everything stops on exit."""
+    services = await build_services(settings)
+    try:
+        try:
+            web = await start_web(services, host=settings.web_host, port=settings.web_port)
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot serve web pages on {settings.web_host}:{settings.web_port} "
+                f"({exc.strerror or type(exc).__name__}); set WEB_PORT to a free port."
+            ) from None
+        if settings.public_url is None:  # links point at the port actually bound (WEB_PORT=0)
+            port = web.addresses[0][1]
+            engine = services.engine
+            engine.settings = replace(
+                engine.settings, public_url=f"http://{settings.web_host}:{port}"
+            )
+        stop = asyncio.Event()
+        background = asyncio.create_task(run_jobs(standard_jobs(services) if jobs else [], stop))
+        try:
+            yield services
+        finally:
+            stop.set()
+            await background
+            await web.cleanup()
+    finally:
+        await services.close()

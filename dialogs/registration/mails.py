@@ -1,0 +1,99 @@
+"""The e-mails of registration, in the recipient's language: plain text plus simple HTML."""
+
+from __future__ import annotations
+
+import html
+from datetime import timedelta
+
+from dialogs.i18n import Texts
+from storage.outbox import Mail
+
+
+def _compose(
+    *, to: str, subject: str, before: list[str], url: str, link_text: str, after: list[str]
+) -> Mail:
+    """A mail with the link between two groups of paragraphs, as text and as HTML."""
+
+    def paragraphs(items: list[str]) -> str:
+        return "".join(f"<p>{html.escape(p)}</p>" for p in items)
+
+    link = f'<p><a href="{html.escape(url)}">{html.escape(link_text)}</a></p>'
+    return Mail(
+        recipient=to,
+        subject=subject,
+        text="\n\n".join([*before, url, *after]) + "\n",
+        html=(
+            '<!doctype html><html><body style="font-family:sans-serif">'
+            f"{paragraphs(before)}{link}{paragraphs(after)}</body></html>"
+        ),
+    )
+
+
+def _days(valid: timedelta) -> int:
+    return max(1, round(valid.total_seconds() / 86400))
+
+
+def consent_request(
+    texts: Texts, *, to: str, child: str, age: int, limit: int, url: str, valid: timedelta
+) -> Mail:
+    """Ask a parent whether their child may register."""
+    _ = texts.gettext
+    days = _days(valid)
+    paragraphs = [
+        _("Hello,"),
+        _(
+            "{child} ({age}) started the Play Style quiz in Telegram and gave this e-mail "
+            "address as their parent's or guardian's. Because {child} is under {limit}, we need "
+            "your permission first."
+        ).format(child=child, age=age, limit=limit),
+        texts.ngettext(
+            "Please read what we keep and answer with this link. It works once, for {days} day:",
+            "Please read what we keep and answer with this link. It works once, for {days} days:",
+            days,
+        ).format(days=days),
+    ]
+    after = [
+        _(
+            "If you do nothing, we delete what {child} told us when the link expires. "
+            "If you don't know {child}, you can ignore this e-mail."
+        ).format(child=child),
+        _("The Play Style bot"),
+    ]
+    return _compose(
+        to=to,
+        subject=_("{child} would like to join the Play Style bot").format(child=child),
+        before=paragraphs,
+        url=url,
+        link_text=_("Read and answer"),
+        after=after,
+    )
+
+
+def password_link(texts: Texts, *, to: str, name: str, url: str, valid: timedelta) -> Mail:
+    """Let someone set a password: a single-use link, never the password itself."""
+    _ = texts.gettext
+    days = _days(valid)
+    paragraphs = [
+        _("Hello {name},").format(name=name),
+        _("Your Play Style account is ready."),
+        texts.ngettext(
+            "Set a password with this link. It works once, for {days} day:",
+            "Set a password with this link. It works once, for {days} days:",
+            days,
+        ).format(days=days),
+    ]
+    after = [
+        _(
+            "With this e-mail address you can always get a new link if you forget the "
+            "password. We never send passwords by e-mail."
+        ),
+        _("The Play Style bot"),
+    ]
+    return _compose(
+        to=to,
+        subject=_("Set your Play Style password"),
+        before=paragraphs,
+        url=url,
+        link_text=_("Set a password"),
+        after=after,
+    )

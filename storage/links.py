@@ -1,0 +1,111 @@
+"""Single-use, expiring web links (consent, password). Only a hash of each token is stored."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import LinkPurpose, LinkRow
+
+
+def token_hash(token: str) -> bytes:
+    """SHA-256 of a token: 256 random bits need no key to be unguessable."""
+    return hashlib.sha256(token.encode()).digest()
+
+
+class LinkProblem(StrEnum):
+    """Why a link does not work."""
+
+    UNKNOWN = "unknown"
+    """No such link: mistyped, forged, or deleted with its profile."""
+    EXPIRED = "expired"
+    """Too old."""
+    USED = "used"
+    """Already used once."""
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A valid link."""
+
+    id: uuid.UUID
+    person_id: uuid.UUID
+    purpose: LinkPurpose
+    locale: str
+    expires_at: datetime
+
+
+class LinkRepository:
+    """Makes and checks links; never commits."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def create(
+        self,
+        *,
+        person_id: uuid.UUID,
+        purpose: LinkPurpose,
+        locale: str,
+        now: datetime,
+        valid_for: timedelta,
+    ) -> str:
+        """A new link; returns the token (shown once, in the mail, never stored)."""
+        token = secrets.token_urlsafe(32)
+        self._session.add(
+            LinkRow(
+                id=uuid.uuid4(),
+                person_id=person_id,
+                purpose=purpose.value,
+                token_hash=token_hash(token),
+                locale=locale,
+                created_at=now,
+                expires_at=now + valid_for,
+            )
+        )
+        await self._session.flush()
+        return token
+
+    async def check(self, token: str, purpose: LinkPurpose, *, now: datetime) -> Link | LinkProblem:
+        """The link behind ``token`` if it may be used now (does not use it up)."""
+        row = await self._session.scalar(
+            select(LinkRow).where(
+                LinkRow.token_hash == token_hash(token), LinkRow.purpose == purpose.value
+            )
+        )
+        if row is None:
+            return LinkProblem.UNKNOWN
+        if row.used_at is not None:
+            return LinkProblem.USED
+        if row.expires_at <= now:
+            return LinkProblem.EXPIRED
+        return Link(row.id, row.person_id, LinkPurpose(row.purpose), row.locale, row.expires_at)
+
+    async def use(self, link: Link, *, now: datetime) -> bool:
+        """Mark a checked link used; False if another request used it first (single use)."""
+        result = await self._session.execute(
+            update(LinkRow)
+            .where(LinkRow.id == link.id, LinkRow.used_at.is_(None))
+            .values(used_at=now)
+        )
+        return bool(getattr(result, "rowcount", 0) == 1)
+
+    async def revoke(self, person_id: uuid.UUID, purpose: LinkPurpose) -> None:
+        """Delete a person's links of one purpose (a newer link replaces them)."""
+        await self._session.execute(
+            delete(LinkRow).where(LinkRow.person_id == person_id, LinkRow.purpose == purpose.value)
+        )
+
+    async def purge(self, *, before: datetime) -> int:
+        """Delete links that expired or were used before ``before`` (retention)."""
+        result = await self._session.execute(
+            delete(LinkRow).where((LinkRow.expires_at < before) | (LinkRow.used_at < before))
+        )
+        return int(getattr(result, "rowcount", 0))

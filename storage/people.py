@@ -1,0 +1,202 @@
+"""Profiles: young people, parents and their children, with personal fields encrypted per cell."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Final
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.crypto import FieldCipher
+from storage.errors import NotFound
+from storage.keys import KeyRing
+from storage.models import PersonRow, ProfileStatus, Role
+
+ENCRYPTED: Final = ("nickname", "last_name", "email", "address")
+"""Text fields stored as ``<name>_enc`` ciphertexts."""
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """A profile with its personal fields decrypted."""
+
+    id: uuid.UUID
+    account_id: uuid.UUID
+    parent_id: uuid.UUID | None
+    role: Role
+    status: ProfileStatus
+    step: str | None
+    nickname: str | None
+    last_name: str | None
+    email: str | None
+    address: str | None
+    age: int | None
+    outdoor_band: str | None
+    has_password: bool
+    created_at: datetime
+    registered_at: datetime | None
+
+    @property
+    def active(self) -> bool:
+        """Registered with consent."""
+        return self.status is ProfileStatus.ACTIVE
+
+
+def email_index(keys: KeyRing, email: str) -> bytes:
+    """Blind index of an e-mail address (case-insensitive)."""
+    return keys.blind_index("email", email.strip().lower())
+
+
+class PeopleRepository:
+    """Reads and writes profiles; never commits."""
+
+    def __init__(self, session: AsyncSession, cipher: FieldCipher, keys: KeyRing) -> None:
+        self._session = session
+        self._cipher = cipher
+        self._keys = keys
+
+    def _profile(self, row: PersonRow) -> Profile:
+        def text(name: str) -> str | None:
+            blob: bytes | None = getattr(row, f"{name}_enc")
+            return self._cipher.decrypt_optional(
+                blob, table="people", column=f"{name}_enc", row_id=row.id
+            )
+
+        return Profile(
+            id=row.id,
+            account_id=row.account_id,
+            parent_id=row.parent_id,
+            role=Role(row.role),
+            status=ProfileStatus(row.status),
+            step=row.step,
+            nickname=text("nickname"),
+            last_name=text("last_name"),
+            email=text("email"),
+            address=text("address"),
+            age=row.age,
+            outdoor_band=row.outdoor_band,
+            has_password=row.password_hash is not None,
+            created_at=row.created_at,
+            registered_at=row.registered_at,
+        )
+
+    async def _row(self, person_id: uuid.UUID) -> PersonRow:
+        row = await self._session.get(PersonRow, person_id)
+        if row is None:
+            raise NotFound("person", person_id)
+        return row
+
+    async def get(self, person_id: uuid.UUID) -> Profile:
+        """One profile; raises ``NotFound``."""
+        return self._profile(await self._row(person_id))
+
+    async def own(self, account_id: uuid.UUID) -> Profile | None:
+        """The account's own profile (a young person or a parent), if there is one."""
+        row = await self._session.scalar(
+            select(PersonRow).where(
+                PersonRow.account_id == account_id, PersonRow.role != Role.CHILD.value
+            )
+        )
+        return None if row is None else self._profile(row)
+
+    async def children(self, parent_id: uuid.UUID) -> list[Profile]:
+        """A parent's children, oldest registration first."""
+        rows = await self._session.scalars(
+            select(PersonRow)
+            .where(PersonRow.parent_id == parent_id)
+            .order_by(PersonRow.created_at, PersonRow.id)
+        )
+        return [self._profile(row) for row in rows]
+
+    async def create(
+        self, *, account_id: uuid.UUID, role: Role, parent_id: uuid.UUID | None = None, step: str
+    ) -> Profile:
+        """A new draft profile."""
+        row = PersonRow(
+            id=uuid.uuid4(),
+            account_id=account_id,
+            parent_id=parent_id,
+            role=role.value,
+            status=ProfileStatus.DRAFT.value,
+            step=step,
+        )
+        self._session.add(row)
+        await self._session.flush()
+        return self._profile(row)
+
+    async def set_text(self, person_id: uuid.UUID, name: str, value: str | None) -> None:
+        """Store (or clear) one encrypted text field; the e-mail also updates its look-up hash."""
+        if name not in ENCRYPTED:
+            raise ValueError(f"{name} is not an encrypted profile field")
+        row = await self._row(person_id)
+        setattr(
+            row,
+            f"{name}_enc",
+            self._cipher.encrypt_optional(
+                value, table="people", column=f"{name}_enc", row_id=row.id
+            ),
+        )
+        if name == "email":
+            row.email_index = None if value is None else email_index(self._keys, value)
+
+    async def set_age(self, person_id: uuid.UUID, age: int | None) -> None:
+        """Store the age in whole years."""
+        (await self._row(person_id)).age = age
+
+    async def set_outdoor_band(self, person_id: uuid.UUID, band: str | None) -> None:
+        """Store the outdoor-time band."""
+        (await self._row(person_id)).outdoor_band = band
+
+    async def set_step(self, person_id: uuid.UUID, step: str | None) -> None:
+        """Remember where an unfinished registration is."""
+        (await self._row(person_id)).step = step
+
+    async def set_status(
+        self, person_id: uuid.UUID, status: ProfileStatus, *, now: datetime | None = None
+    ) -> None:
+        """Move a profile on; becoming active records when."""
+        row = await self._row(person_id)
+        row.status = status.value
+        if status is ProfileStatus.ACTIVE and row.registered_at is None:
+            row.registered_at = now
+            row.step = None
+
+    async def set_password_hash(self, person_id: uuid.UUID, password_hash: str) -> None:
+        """Store an Argon2id hash (never a password)."""
+        (await self._row(person_id)).password_hash = password_hash
+
+    async def password_hash(self, person_id: uuid.UUID) -> str | None:
+        """The stored hash, to verify a sign-in."""
+        return (await self._row(person_id)).password_hash
+
+    async def by_email(self, email: str) -> list[Profile]:
+        """Profiles with this e-mail address (a parent's address may be on several)."""
+        rows = await self._session.scalars(
+            select(PersonRow).where(PersonRow.email_index == email_index(self._keys, email))
+        )
+        return [self._profile(row) for row in rows]
+
+    async def delete(self, person_id: uuid.UUID) -> None:
+        """Remove a profile and, through the foreign keys, everything hanging off it."""
+        await self._session.execute(delete(PersonRow).where(PersonRow.id == person_id))
+
+    async def stale(
+        self, *, status: ProfileStatus, before: datetime, limit: int, claim: bool = False
+    ) -> list[uuid.UUID]:
+        """Ids of profiles in ``status`` untouched since ``before`` (for the retention jobs).
+
+        With ``claim`` the rows stay locked until commit and other workers skip them
+        (PostgreSQL; SQLite has a single writer anyway).
+        """
+        query = (
+            select(PersonRow.id)
+            .where(PersonRow.status == status.value, PersonRow.updated_at < before)
+            .order_by(PersonRow.updated_at)
+            .limit(limit)
+        )
+        if claim and self._session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        return list(await self._session.scalars(query))

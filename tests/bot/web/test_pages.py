@@ -1,0 +1,266 @@
+"""The pages behind mailed links, over real HTTP, with the chat on the other side."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+
+import aiohttp
+import pytest
+from aiohttp.test_utils import TestServer
+
+from bot.mail import FileTransport, MailSender
+from bot.services import Services
+from bot.web.pages import build_web_app
+from storage.models import ProfileStatus
+from storage.passwords import verify_password
+from tests.chat import ChatDriver
+from tests.messenger import RecordingMessenger
+
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+@dataclass
+class Site:
+    """The web pages of one bot, a browser-like client, and the mail that was sent."""
+
+    services: Services
+    server: TestServer
+    client: aiohttp.ClientSession
+    mail_dir: Path
+
+    def url(self, path: str) -> str:
+        return str(self.server.make_url(path))
+
+    async def send_mail(self) -> list[EmailMessage]:
+        """Run the mail sender once; return every mail written so far."""
+        sender = MailSender(self.services.db, FileTransport(self.mail_dir), sender="bot@example.nl")
+        await sender.send_due(self.services.engine.clock())
+        return [
+            message_from_bytes(p.read_bytes(), _class=EmailMessage, policy=policy.default)
+            for p in sorted(self.mail_dir.glob("*.eml"))
+        ]
+
+    async def form(self, path: str) -> tuple[str, str]:
+        """GET a page; return its HTML and the CSRF token of its form."""
+        async with self.client.get(self.url(path)) as response:
+            page = html.unescape(await response.text())
+            assert response.status == 200, page
+        match = CSRF.search(page)
+        assert match is not None
+        return page, match.group(1)
+
+
+@pytest.fixture
+async def site(embedded: Services, tmp_path: Path) -> AsyncIterator[Site]:
+    server = TestServer(build_web_app(embedded))
+    await server.start_server()
+    embedded.messenger = RecordingMessenger()
+    async with aiohttp.ClientSession(
+        cookie_jar=aiohttp.CookieJar(unsafe=True), headers={"Accept-Language": "en-GB,en;q=0.8"}
+    ) as client:
+        yield Site(embedded, server, client, tmp_path / "outbox")
+    await server.close()
+
+
+def body(message: EmailMessage) -> str:
+    part = message.get_body(preferencelist=("plain",))
+    assert part is not None
+    return str(part.get_content())
+
+
+def link_in(message: EmailMessage, kind: str) -> str:
+    match = re.search(rf"https?://\S+(/{kind}/[A-Za-z0-9_-]+)", body(message))
+    assert match is not None, body(message)
+    return match.group(1)
+
+
+async def child_asks_consent(site: Site, *, language: str = "en") -> ChatDriver:
+    chat = ChatDriver(site.services.engine, language_code=language)
+    await chat.send("/start")
+    await chat.press("young person" if language == "en" else "Ik speel zelf")
+    await chat.send("Sam")
+    await chat.press("12")
+    await chat.send("parent@example.nl")
+    await chat.press("Yes, send it" if language == "en" else "Ja, verstuur maar")
+    return chat
+
+
+async def test_parent_approves_sets_a_password_and_the_child_goes_on(site: Site) -> None:
+    chat = await child_asks_consent(site)
+    [mail] = await site.send_mail()
+    assert mail["To"] == "parent@example.nl"
+    assert mail["Subject"] == "Sam would like to join the Play Style bot"
+    path = link_in(mail, "consent")
+    page, csrf = await site.form(path)
+    assert "May Sam join the Play Style quiz?" in page
+    assert "Home address" in page and "Last name" in page
+
+    async with site.client.post(
+        site.url(path), data={"csrf": csrf, "answer": "approve"}, allow_redirects=False
+    ) as response:
+        assert response.status == 303
+        password_path = response.headers["Location"]
+    told = site.services.messenger
+    assert isinstance(told, RecordingMessenger)
+    assert told.last.chat_id == chat.user.id
+    assert told.last.text == "🎉 Your parent said yes, Sam! Let's finish signing you up."
+
+    page, csrf = await site.form(password_path)
+    assert "Thank you! Sam can now finish signing up in the chat." in page
+    async with site.client.post(
+        site.url(password_path),
+        data={"csrf": csrf, "password": "a long secret 1", "repeat": "a long secret 1"},
+    ) as response:
+        assert response.status == 200
+        assert "Password saved" in html.unescape(await response.text())
+
+    chat.messenger.messages.append(told.last)  # the child sees the message in their chat
+    await chat.press("Continue")
+    assert chat.last_text.startswith("What is your last name?")
+    await chat.send("Jansen")
+    await chat.send("Dorpsstraat 1, Ede")
+    await chat.press("Less than 1 hour")
+    await chat.press("Yes, sign me up")
+    async with site.services.db.unit_of_work() as uow:
+        account = await uow.accounts.by_telegram(chat.user.id)
+        assert account is not None
+        profile = await uow.people.own(account.id)
+        assert profile is not None and profile.active and profile.last_name == "Jansen"
+        consents = await uow.consents.for_person(profile.id)
+        stored = await uow.people.password_hash(profile.id)
+    assert [(c.given_by.value, c.method.value) for c in consents] == [("parent", "email")]
+    assert stored is not None and stored.startswith("$argon2id$")
+    assert verify_password(stored, "a long secret 1")
+
+
+async def test_under_16_cannot_go_on_before_consent(site: Site) -> None:
+    chat = await child_asks_consent(site)
+    await chat.send("Jansen")  # trying to continue without the parent's yes
+    assert chat.last_text.startswith("We're waiting for your parent")
+    async with site.services.db.unit_of_work() as uow:
+        account = await uow.accounts.by_telegram(chat.user.id)
+        assert account is not None
+        profile = await uow.people.own(account.id)
+    assert profile is not None and profile.status is ProfileStatus.AWAITING_CONSENT
+    assert profile.last_name is None
+
+
+async def test_decline_purges_the_child(site: Site) -> None:
+    chat = await child_asks_consent(site, language="nl")
+    [mail] = await site.send_mail()
+    assert mail["Subject"] == "Sam wil graag meedoen met de Speelstijl-bot"
+    path = link_in(mail, "consent")
+    page, csrf = await site.form(path)
+    assert "Mag Sam meedoen met de Speelstijl-quiz?" in page
+    async with site.client.post(site.url(path), data={"csrf": csrf, "answer": "decline"}) as r:
+        assert "We hebben gewist wat Sam ons vertelde" in html.unescape(await r.text())
+    async with site.services.db.unit_of_work() as uow:
+        account = await uow.accounts.by_telegram(chat.user.id)
+        assert account is not None
+        assert await uow.people.own(account.id) is None
+    told = site.services.messenger
+    assert isinstance(told, RecordingMessenger)
+    assert told.last.text.startswith("Je ouder zei nee")
+
+
+async def test_reused_expired_and_forged_links_are_refused(site: Site) -> None:
+    await child_asks_consent(site)
+    [mail] = await site.send_mail()
+    path = link_in(mail, "consent")
+    _, csrf = await site.form(path)
+    async with site.client.post(site.url(path), data={"csrf": csrf, "answer": "decline"}) as r:
+        assert r.status == 200
+    async with site.client.get(site.url(path)) as r:
+        assert r.status in (404, 410)  # the child's data is gone, and the link with it
+        assert "doesn't work" in html.unescape(await r.text()) or "already used" in html.unescape(
+            await r.text()
+        )
+    for forged in ("/consent/" + "A" * 43, "/consent/short", "/consent/%3Cscript%3E"):
+        async with site.client.get(site.url(forged)) as r:
+            assert r.status == 404
+            assert "This link doesn't work" in html.unescape(await r.text())
+
+
+async def test_expired_link_shows_the_expired_page(site: Site) -> None:
+    await child_asks_consent(site)
+    [mail] = await site.send_mail()
+    path = link_in(mail, "consent")
+    engine = site.services.engine
+    real_clock = engine.clock
+    engine.clock = lambda: real_clock() + timedelta(days=8)
+    async with site.client.get(site.url(path)) as r:
+        assert r.status == 410
+        assert "This link has expired" in html.unescape(await r.text())
+
+
+async def test_form_without_the_csrf_cookie_is_refused(site: Site) -> None:
+    chat = await child_asks_consent(site)
+    [mail] = await site.send_mail()
+    path = link_in(mail, "consent")
+    _, csrf = await site.form(path)
+    # No cookie: what a form posted from another site looks like.
+    async with (
+        aiohttp.ClientSession() as stranger,
+        stranger.post(site.url(path), data={"csrf": csrf, "answer": "approve"}) as r,
+    ):
+        assert r.status == 403
+    async with site.services.db.unit_of_work() as uow:
+        account = await uow.accounts.by_telegram(chat.user.id)
+        assert account is not None
+        profile = await uow.people.own(account.id)
+    assert profile is not None and profile.status is ProfileStatus.AWAITING_CONSENT
+
+
+@pytest.mark.parametrize(
+    ("password", "repeat", "problem"),
+    [
+        ("short", "short", "Please use at least 10 characters."),
+        ("a long secret 1", "a long secret 2", "The two passwords are not the same."),
+        ("x" * 200, "x" * 200, "That's a bit long. Please use at most 128 characters."),
+    ],
+)
+async def test_bad_passwords_are_explained(
+    site: Site, password: str, repeat: str, problem: str
+) -> None:
+    chat = ChatDriver(site.services.engine, language_code="en")
+    await chat.send("/start")
+    await chat.press("parent or guardian")
+    for answer in ("Anna", "Jansen", "anna@example.nl", "Kerkstraat 1, Zwolle"):
+        await chat.send(answer)
+    await chat.press("I agree, sign me up")
+    [mail] = await site.send_mail()
+    path = link_in(mail, "password")
+    _, csrf = await site.form(path)
+    async with site.client.post(
+        site.url(path), data={"csrf": csrf, "password": password, "repeat": repeat}
+    ) as r:
+        assert r.status == 422
+        assert problem in html.unescape(await r.text())
+    _, csrf = await site.form(path)  # the link still works after a refused attempt
+    async with site.client.post(
+        site.url(path),
+        data={"csrf": csrf, "password": "good password!", "repeat": "good password!"},
+    ) as r:
+        assert "Password saved" in html.unescape(await r.text())
+    async with site.client.get(site.url(path)) as r:
+        assert r.status == 410
+        assert "This link was already used" in html.unescape(await r.text())
+
+
+async def test_pages_send_security_headers_and_no_referrer(site: Site) -> None:
+    await child_asks_consent(site)
+    [mail] = await site.send_mail()
+    async with site.client.get(site.url(link_in(mail, "consent"))) as r:
+        assert r.headers["Referrer-Policy"] == "no-referrer"
+        assert r.headers["Cache-Control"] == "no-store"
+        assert "frame-ancestors 'none'" in r.headers["Content-Security-Policy"]
+        assert (
+            "HttpOnly" in r.headers["Set-Cookie"] and "SameSite=Strict" in r.headers["Set-Cookie"]
+        )
