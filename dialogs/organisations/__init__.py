@@ -1,0 +1,1 @@
+"""What organisations see: anonymous statistics with small groups suppressed."""

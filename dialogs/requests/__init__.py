@@ -1,0 +1,1 @@
+"""Privacy and support requests: statutory deadlines and the request lifecycle."""
