@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import os
+import secrets
 import signal
 import sys
 from collections.abc import Awaitable, Callable
@@ -16,9 +17,18 @@ import typer
 from bot.config import ConfigError, Runtime, Settings, load_settings
 from bot.lifecycle import running
 from bot.logs import setup_logging
-from bot.services import Services, open_database
+from bot.services import Services, load_keys, open_database
 from storage import migrate as migrations
-from storage.keys import new_key, new_key_id
+from storage.crypto import FieldCipher
+from storage.keys import (
+    KeyFile,
+    KeyRing,
+    format_data_keys,
+    format_index_key,
+    new_key,
+    new_key_id,
+)
+from storage.rotation import pending_cells, rotate, rows_to_check
 
 app = typer.Typer(
     name="playbot",
@@ -148,6 +158,53 @@ def keys_new() -> None:
     """Print fresh DATA_KEYS and INDEX_KEY values for a new deployment."""
     typer.echo(f"DATA_KEYS={new_key_id()}:{new_key()}")
     typer.echo(f"INDEX_KEY={new_key()}")
+
+
+@keys_app.command("rotate")
+def keys_rotate(
+    batch: Annotated[int, typer.Option(min=1, max=10_000, help="Rows per transaction.")] = 500,
+) -> None:
+    """Re-encrypt all personal data under a new key; safe to interrupt and run again.
+
+    With the embedded key file a new key is made first (unless a rotation is still unfinished).
+    With DATA_KEYS, put the new key first yourself (`playbot keys new`), keep the old ones, run
+    this, then drop the old keys.
+    """
+    settings = _settings()
+    setup_logging("WARNING")
+
+    async def rotate_all() -> None:
+        keys = load_keys(settings)
+        engine = await open_database(settings, upgrade=settings.auto_migrate)
+        try:
+            cipher = FieldCipher(keys)
+            unfinished = await pending_cells(engine, cipher)
+            if not unfinished and settings.data_keys is None:
+                keys = KeyRing(
+                    data_keys=((new_key_id(), secrets.token_bytes(32)), *keys.data_keys),
+                    index_key=keys.index_key,
+                )
+                key_file = KeyFile(settings.data_dir / "keys.json")
+                key_file.save(format_data_keys(keys.data_keys), format_index_key(keys.index_key))
+                cipher = FieldCipher(keys)
+                typer.echo(f"New key {keys.active_id} added to {key_file.path}.")
+            elif not unfinished:
+                typer.echo(
+                    f"Everything is already under key {keys.active_id}. To rotate, put a new key "
+                    "first in DATA_KEYS (playbot keys new) and run this again."
+                )
+                return
+            total = await rows_to_check(engine)
+            label = f"Re-encrypting under {keys.active_id}"
+            with typer.progressbar(length=total, label=label) as bar:
+                report = await rotate(engine, cipher, batch=batch, progress=bar.update)
+            typer.echo(
+                f"Done: {report.cells_rewritten} values re-encrypted in {report.rows_seen} rows."
+            )
+        finally:
+            await engine.dispose()
+
+    _run_async(rotate_all)
 
 
 def main() -> None:

@@ -157,6 +157,11 @@ class KeyFile:
         tmp.replace(self.path)
 
 
+def format_index_key(key: bytes) -> str:
+    """The ``INDEX_KEY`` text for this key."""
+    return _b64encode(key)
+
+
 def build_key_ring(data_keys: str, index_key: str) -> KeyRing:
     """A key ring from the two configuration strings."""
     return KeyRing(data_keys=parse_data_keys(data_keys), index_key=parse_index_key(index_key))

@@ -15,7 +15,6 @@ from typing import Any, Final
 import jinja2
 import structlog
 from aiohttp import web
-
 from babel import negotiate_locale
 
 from dialogs.i18n import SUPPORTED, Translator
