@@ -25,6 +25,8 @@ lint: $(BIN)/playbot  ## ruff and mypy
 i18n: $(BIN)/playbot  ## Re-extract strings, update the catalogs, compile them
 	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output --omit-header -o locales/messages.pot .
 	$(BIN)/pybabel update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching --ignore-obsolete
+	PYTHONPATH=. $(BIN)/pybabel extract -F babel-content.cfg --no-location --sort-output --omit-header -o locales/content.pot .
+	$(BIN)/pybabel update -i locales/content.pot -d locales -D content --no-fuzzy-matching --ignore-obsolete
 	$(BIN)/python -m locales.fill_english
 	$(BIN)/python -c 'import locales; locales.compile_catalogs()'
 

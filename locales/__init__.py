@@ -6,6 +6,8 @@ the test suite call ``compile_catalogs``.
 
 from __future__ import annotations
 
+import io
+import os
 from pathlib import Path
 from typing import Final
 
@@ -21,8 +23,13 @@ def compile_catalogs(directory: Path = DIRECTORY) -> list[Path]:
     for po_path in sorted(directory.glob("*/LC_MESSAGES/*.po")):
         with po_path.open("rb") as fh:
             catalog = read_po(fh, locale=po_path.parts[-3])
+        buffer = io.BytesIO()
+        write_mo(buffer, catalog, use_fuzzy=False)
         mo_path = po_path.with_suffix(".mo")
-        with mo_path.open("wb") as fh:
-            write_mo(fh, catalog, use_fuzzy=False)
+        if not mo_path.exists() or mo_path.read_bytes() != buffer.getvalue():
+            # Write aside and rename: a process reading the catalog never sees half a file.
+            partial = mo_path.with_name(f".{mo_path.name}.{os.getpid()}")
+            partial.write_bytes(buffer.getvalue())
+            partial.replace(mo_path)
         written.append(mo_path)
     return written

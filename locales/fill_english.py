@@ -31,7 +31,7 @@ def fill(path: Path) -> int:
             filled += 1
         message.flags.discard("fuzzy")
     with path.open("wb") as fh:
-        write_po(fh, catalog, omit_header=False, sort_output=True, width=100)
+        write_po(fh, catalog, sort_output=True)
     return filled
 
 
