@@ -18,8 +18,11 @@ from bot.config import ConfigError, Runtime, Settings, load_settings
 from bot.lifecycle import running
 from bot.logs import setup_logging
 from bot.services import Services, load_keys, open_database
+from dialogs.assessment.rescoring import rescore
+from dialogs.errors import ContentError
 from storage import migrate as migrations
 from storage.crypto import FieldCipher
+from storage.db import session_factory
 from storage.keys import (
     KeyFile,
     KeyRing,
@@ -29,6 +32,7 @@ from storage.keys import (
     new_key_id,
 )
 from storage.rotation import pending_cells, rotate, rows_to_check
+from storage.uow import Database
 
 app = typer.Typer(
     name="playbot",
@@ -205,6 +209,36 @@ def keys_rotate(
             await engine.dispose()
 
     _run_async(rotate_all)
+
+
+@app.command("rescore")
+def rescore_command(
+    key: Annotated[
+        str | None,
+        typer.Option(help="Scoring key version to use (default: each session's own key)."),
+    ] = None,
+) -> None:
+    """Recompute stored results from the stored answers (e.g. after a scoring-key change)."""
+    settings = _settings()
+    setup_logging("WARNING")
+
+    async def run_rescore() -> None:
+        keys = load_keys(settings)
+        engine = await open_database(settings, upgrade=settings.auto_migrate)
+        try:
+            db = Database(session_factory(engine), FieldCipher(keys), keys)
+            try:
+                report = await rescore(db, key_version=key)
+            except ContentError as exc:
+                raise ConfigError(f"scoring key {key!r} cannot be used: {exc}") from None
+            typer.echo(
+                f"Checked {report.checked} results: {report.changed} changed, "
+                f"{report.skipped} skipped (the key does not fit their questions)."
+            )
+        finally:
+            await engine.dispose()
+
+    _run_async(run_rescore)
 
 
 def main() -> None:

@@ -29,6 +29,8 @@ LINKS_KEPT: Final = timedelta(days=1)
 """Used or expired web links are deleted a day later."""
 MAILS_KEPT: Final = timedelta(days=7)
 """Sent mails (already without contents) are deleted after a week."""
+SESSIONS_KEPT: Final = timedelta(days=14)
+"""Unfinished quiz sessions are deleted two weeks after the last answer."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +111,13 @@ class Retention:
             await uow.commit()
         return len(stale)
 
+    async def purge_unfinished_sessions(self, now: datetime) -> int:
+        """Quiz sessions nobody touched for two weeks, and replaced ones (after /retake)."""
+        async with self._services.db.unit_of_work() as uow:
+            purged = await uow.assessments.purge_unfinished(before=now - SESSIONS_KEPT, limit=BATCH)
+            await uow.commit()
+        return purged
+
     async def purge_links(self, now: datetime) -> int:
         """Web links a day after they expired or were used."""
         async with self._services.db.unit_of_work() as uow:
@@ -133,6 +142,7 @@ def standard_jobs(services: Services) -> list[Job]:
         Job("send_mail", 1.0, sender.send_due),
         Job("expire_consent_requests", 300.0, retention.expire_consent_requests),
         Job("purge_drafts", 3600.0, retention.purge_drafts),
+        Job("purge_unfinished_sessions", 3600.0, retention.purge_unfinished_sessions),
         Job("purge_links", 3600.0, retention.purge_links),
         Job("purge_mails", 600.0, retention.purge_mails),
     ]

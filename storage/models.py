@@ -20,6 +20,7 @@ from sqlalchemy import (
     MetaData,
     SmallInteger,
     String,
+    Text,
     TypeDecorator,
     Uuid,
 )
@@ -302,4 +303,83 @@ class OutboxRow(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, info=plain("when queued"))
     finished_at: Mapped[datetime | None] = mapped_column(
         info=plain("when sent or given up (the row is purged later)")
+    )
+
+
+class SessionStatus(StrEnum):
+    """Where an assessment session is."""
+
+    OPEN = "open"
+    """Questions are being answered."""
+    COMPLETE = "complete"
+    """Scored; the result is stored."""
+    ABANDONED = "abandoned"
+    """Replaced by a new session (/retake) or expired unfinished."""
+
+
+class AssessmentRow(Base):
+    """One run through a questionnaire: versions, seed and the stored (recomputable) result."""
+
+    __tablename__ = "assessments"
+
+    id: Mapped[uuid.UUID] = mapped_column(
+        primary_key=True, default=uuid.uuid4, info=plain("random id")
+    )
+    person_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), index=True, info=plain("who answered")
+    )
+    questionnaire: Mapped[str] = mapped_column(String(12), info=plain("questionnaire id"))
+    questionnaire_version: Mapped[str] = mapped_column(String(12), info=plain("its version"))
+    key_version: Mapped[str] = mapped_column(String(12), info=plain("scoring key version"))
+    locale: Mapped[str] = mapped_column(String(8), info=plain("language the questions were in"))
+    seed: Mapped[str] = mapped_column(String(32), info=plain("seed of the option order shown"))
+    status: Mapped[str] = mapped_column(String(10), index=True, info=plain("open or complete"))
+    age: Mapped[int] = mapped_column(
+        SmallInteger, info=personal("age", "statistics by age band", UNTIL_FORGET)
+    )
+    outdoor_band: Mapped[str | None] = mapped_column(
+        String(8), info=personal("outdoor time", "pick outdoor ideas", UNTIL_FORGET)
+    )
+    result: Mapped[str | None] = mapped_column(
+        Text, info=personal("play-style result", "show the result", UNTIL_FORGET)
+    )
+    """``Result.to_dict()`` as JSON: a cache, recomputable from the answers."""
+    suggestions: Mapped[str | None] = mapped_column(
+        Text, info=personal("outdoor ideas shown", "show the result again", UNTIL_FORGET)
+    )
+    looks_random: Mapped[bool] = mapped_column(default=False, info=plain("left out of statistics"))
+    started_at: Mapped[datetime] = mapped_column(
+        default=utcnow, info=personal("date", "statistics", UNTIL_FORGET)
+    )
+    updated_at: Mapped[datetime] = mapped_column(
+        default=utcnow,
+        onupdate=utcnow,
+        index=True,
+        info=personal("date", "resume the latest session; expire abandoned ones", UNTIL_FORGET),
+    )
+    completed_at: Mapped[datetime | None] = mapped_column(
+        info=personal("date", "statistics", UNTIL_FORGET)
+    )
+
+
+class AnswerRow(Base):
+    """One answer: the option id chosen, where it was shown, and how long it took."""
+
+    __tablename__ = "answers"
+
+    assessment_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("assessments.id", ondelete="CASCADE"),
+        primary_key=True,
+        info=plain("the session"),
+    )
+    item_id: Mapped[str] = mapped_column(String(12), primary_key=True, info=plain("question id"))
+    option_id: Mapped[str] = mapped_column(
+        String(16), info=personal("answer", "work out the play style", UNTIL_FORGET)
+    )
+    position: Mapped[int] = mapped_column(
+        SmallInteger, info=plain("button position shown (random-clicking check)")
+    )
+    seconds: Mapped[float | None] = mapped_column(info=plain("time to answer"))
+    answered_at: Mapped[datetime] = mapped_column(
+        default=utcnow, info=personal("date", "know when it was answered", UNTIL_FORGET)
     )

@@ -8,6 +8,7 @@ from typing import Self
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.accounts import AccountRepository
+from storage.assessments import AssessmentRepository
 from storage.consents import ConsentRepository
 from storage.crypto import FieldCipher
 from storage.keys import KeyRing
@@ -24,6 +25,7 @@ class UnitOfWork:
     consents: ConsentRepository
     links: LinkRepository
     outbox: OutboxRepository
+    assessments: AssessmentRepository
 
     def __init__(
         self, sessions: async_sessionmaker[AsyncSession], cipher: FieldCipher, keys: KeyRing
@@ -39,6 +41,7 @@ class UnitOfWork:
         self.consents = ConsentRepository(self._session)
         self.links = LinkRepository(self._session)
         self.outbox = OutboxRepository(self._session, self._cipher)
+        self.assessments = AssessmentRepository(self._session)
         return self
 
     async def __aexit__(

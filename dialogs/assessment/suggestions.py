@@ -90,6 +90,16 @@ class Suggestion:
             "together": self.together,
         }
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], catalogue: Catalogue) -> Suggestion:
+        """Rebuild a stored idea; ``KeyError`` if its activity is not in ``catalogue``."""
+        return cls(
+            activity=catalogue.activity(str(data["activity"])),
+            reason=Reason(data["reason"]),
+            with_grown_up=bool(data["with_grown_up"]),
+            together=bool(data["together"]),
+        )
+
 
 def needs_grown_up(activity: Activity, age: int) -> bool:
     """True when a child of ``age`` should do ``activity`` with a grown-up."""

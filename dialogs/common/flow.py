@@ -76,6 +76,8 @@ async def cancel(ctx: Context, _args: str) -> None:
 DESCRIPTIONS: Final = {
     "start": N_("Start or continue"),
     "help": N_("What I can do"),
+    "result": N_("See my play style again"),
+    "retake": N_("Do the quiz again"),
     "language": N_("Nederlands / English"),
     "cancel": N_("Stop what we are doing"),
 }

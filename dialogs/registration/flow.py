@@ -7,7 +7,7 @@ exactly where the person stopped. Values shown back are HTML-escaped.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -44,6 +44,10 @@ BACK: Final = N_("⬅️ Back")
 SKIP: Final = N_("⏭️ Skip")
 
 
+ProfileScreen = Callable[[Context, Profile], Awaitable[None]]
+"""A screen another flow shows for a registered profile (the quiz's home and start screens)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Who:
     """The account's own profile and the profile being registered now (maybe the same)."""
@@ -59,8 +63,10 @@ class RegistrationFlow:
 
     code = CODE
 
-    def __init__(self, bands: Sequence[Band]) -> None:
+    def __init__(self, bands: Sequence[Band], *, home: ProfileScreen, ready: ProfileScreen) -> None:
         self._bands = tuple(bands)
+        self._home = home
+        self._ready = ready
 
     # --- who is this ------------------------------------------------------------------------
 
@@ -101,7 +107,7 @@ class RegistrationFlow:
         elif who.own.status is ProfileStatus.AWAITING_CONSENT:
             self._waiting_for_parent(ctx, who.own)
         else:
-            self._welcome_back(ctx, who.own)
+            await self._home(ctx, who.own)
 
     async def recover(self, ctx: Context) -> bool:
         """After a lost state: pick up an unfinished registration from SQL."""
@@ -149,13 +155,10 @@ class RegistrationFlow:
             case "add":
                 await self._add_child(ctx, who)
             case "done":
-                ctx.go(None)
-                ctx.show(
-                    ctx._(
-                        "All set! 🎉 When you're ready, hand the phone to your child for the "
-                        "questions."
-                    )
-                )
+                ctx.answer()
+                ctx.show(ctx._("All set! 🎉"))
+                if who.own is not None:
+                    await self._home(ctx, who.own)
             case "resend":
                 await self._resend(ctx, who)
             case _ if who.subject is not None and who.subject.step is not None:
@@ -373,18 +376,6 @@ class RegistrationFlow:
             keyboard([ctx.button(ctx._("📨 Send the e-mail again"), CODE, "resend")]),
         )
 
-    def _welcome_back(self, ctx: Context, profile: Profile) -> None:
-        ctx.go(None)
-        name = escape(profile.nickname or "")
-        if profile.role is Role.PARENT:
-            ctx.new_screen()
-            ctx.show(
-                ctx._("Welcome back, {name}! 👋").format(name=name),
-                keyboard([ctx.button(ctx._("➕ Add a child"), CODE, "add", timeless=True)]),
-            )
-        else:
-            ctx.show(ctx._("Welcome back, {name}! 👋").format(name=name))
-
     # --- answers ----------------------------------------------------------------------------
 
     async def _accept_text(
@@ -560,6 +551,7 @@ class RegistrationFlow:
                     [ctx.button(ctx._("✅ That's all"), CODE, "done")],
                 ),
             )
+            await self._ready(ctx, await ctx.uow.people.get(profile.id))
             return
         await self._mail_password_link(ctx, profile)
         if profile.role is Role.PARENT:
@@ -575,6 +567,7 @@ class RegistrationFlow:
             return
         ctx.go(None)
         ctx.show(ctx._("🎉 You're signed up, {name}!").format(name=name))
+        await self._ready(ctx, await ctx.uow.people.get(profile.id))
 
     async def _mail_password_link(self, ctx: Context, profile: Profile) -> None:
         if profile.email is None or profile.has_password:

@@ -50,7 +50,8 @@ async def test_teen_signs_up_and_consents_in_the_chat(embedded: Services) -> Non
     for value in ("Zoë", "de Vries", "16", "zoe@example.nl", "Dorpsstraat 12, Utrecht", "2 to 4"):
         assert value in summary
     await chat.press("Yes, sign me up")
-    assert chat.last_text == "🎉 You're signed up, Zoë!"
+    assert chat.texts()[-2] == "🎉 You're signed up, Zoë!"
+    assert chat.last_text.startswith("Ready for the quiz?")
     profile = await own_profile(embedded, chat)
     assert profile is not None
     assert (profile.role, profile.status, profile.step) == (Role.SELF, ProfileStatus.ACTIVE, None)
@@ -112,7 +113,8 @@ async def test_parent_signs_up_and_adds_two_children(embedded: Services) -> None
         await chat.press("Less than 1 hour")
         assert f"Please check {name}'s details" in chat.last_text
         await chat.press("Add my child")
-        assert chat.last_text == f"🎉 {name} is added!"
+        assert chat.texts()[-2] == f"🎉 {name} is added!"
+        assert chat.last_text.startswith("Ready for the quiz?")
     await chat.press("That's all")
     parent = await own_profile(embedded, chat)
     assert parent is not None and parent.role is Role.PARENT and parent.active

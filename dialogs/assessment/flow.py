@@ -1,0 +1,516 @@
+"""The quiz in the chat: one question per message, edited in place, every answer in SQL first.
+
+Where the person is comes from SQL, not from the conversation state: the next question is the first
+unanswered one of their open session, so a restart or a wiped Redis loses nothing. Buttons carry
+option ids; a press on an older question (a double tap, an old message) is refused politely and
+records nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Final
+
+import structlog
+
+from dialogs.assessment.card import render_card
+from dialogs.assessment.catalog import ContentCatalog, translate
+from dialogs.assessment.content import AssessmentContent, Item, ItemKind, Questionnaire
+from dialogs.assessment.scoring import Result, modifiers, positions_shown, score, shuffled_options
+from dialogs.assessment.suggestions import Suggestion, suggest
+from dialogs.charts import style_chart
+from dialogs.context import Context, keyboard
+from dialogs.effects import Button, SendPhoto
+from dialogs.i18n import N_
+from dialogs.markup import escape
+from dialogs.payload import Payload
+from storage.assessments import Session
+from storage.models import Role
+from storage.people import Profile
+
+log = structlog.get_logger(__name__)
+
+CODE: Final = "as"
+BACK: Final = N_("⬅️ Back")
+PROGRESS_CELLS: Final = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Players:
+    """The account's own profile and the children it may start the quiz for."""
+
+    own: Profile | None
+    children: tuple[Profile, ...]
+
+    def pick(self, arg: str) -> Profile | None:
+        """``me`` or ``c<index>`` -> an active profile, or None."""
+        if arg == "me":
+            own = self.own
+            return own if own is not None and own.role is Role.SELF else None
+        if arg.startswith("c") and arg[1:].isdigit() and int(arg[1:]) < len(self.children):
+            return self.children[int(arg[1:])]
+        return None
+
+    def arg_of(self, profile: Profile) -> str:
+        """The payload argument that names ``profile``."""
+        if self.own is not None and profile.id == self.own.id:
+            return "me"
+        return f"c{[c.id for c in self.children].index(profile.id)}"
+
+    @property
+    def all(self) -> tuple[Profile, ...]:
+        """Everyone who may play now: the young person once signed up, or the parent's children.
+
+        A young person under 16 is not active until their parent said yes, so they are not here.
+        """
+        if self.own is not None and self.own.role is Role.SELF:
+            return (self.own,) if self.own.active else ()
+        return self.children
+
+
+def progress(done: int, total: int) -> str:
+    """A 10-cell bar for how far the quiz is."""
+    filled = round(PROGRESS_CELLS * done / total) if total else 0
+    return "🟩" * filled + "⬜" * (PROGRESS_CELLS - filled)
+
+
+class AssessmentFlow:
+    """Starts, runs, resumes and scores the quiz; shows results again."""
+
+    code = CODE
+
+    def __init__(self, content: AssessmentContent) -> None:
+        self._content = content
+
+    # --- who plays --------------------------------------------------------------------------
+
+    async def _players(self, ctx: Context) -> Players:
+        if ctx.account is None:
+            return Players(None, ())
+        own = await ctx.uow.people.own(ctx.account.id)
+        if own is None:
+            return Players(None, ())
+        children: tuple[Profile, ...] = ()
+        if own.role is Role.PARENT:
+            children = tuple(c for c in await ctx.uow.people.children(own.id) if c.active)
+        return Players(own, children)
+
+    async def _current(self, ctx: Context, players: Players) -> tuple[Profile, Session] | None:
+        session = await ctx.uow.assessments.open_for([p.id for p in players.all])
+        if session is None:
+            return None
+        person = next(p for p in players.all if p.id == session.person_id)
+        return person, session
+
+    def _catalog(self, ctx: Context) -> ContentCatalog:
+        return ContentCatalog(ctx.texts)
+
+    def _questionnaire(self, session: Session) -> Questionnaire:
+        for q in self._content.questionnaires:
+            if (q.id, q.version) == (session.questionnaire, session.questionnaire_version):
+                return q
+        raise LookupError(f"{session.questionnaire} {session.questionnaire_version} not loaded")
+
+    # --- the home screen (after /start for a registered person) ------------------------------
+
+    async def home(self, ctx: Context, own: Profile) -> None:
+        """Welcome back: start or continue the quiz, or see a result."""
+        players = await self._players(ctx)
+        ctx.go(None)
+        ctx.new_screen()
+        name = escape(own.nickname or "")
+        rows: list[list[Button]] = []
+        current = await self._current(ctx, players)
+        for person in players.all:
+            arg = players.arg_of(person)
+            going = current is not None and current[0].id == person.id
+            if own.role is Role.PARENT:
+                label = (ctx._("▶️ Go on: {name}") if going else ctx._("▶️ Quiz for {name}")).format(
+                    name=person.nickname or ""
+                )
+            else:
+                label = ctx._("▶️ Go on with the quiz") if going else ctx._("▶️ Start the quiz")
+            rows.append([ctx.button(label, CODE, "go", arg, timeless=True)])
+            if await ctx.uow.assessments.latest_complete(person.id) is not None:
+                result_label = (
+                    ctx._("📊 Result of {name}").format(name=person.nickname or "")
+                    if own.role is Role.PARENT
+                    else ctx._("📊 My result")
+                )
+                rows.append([ctx.button(result_label, CODE, "res", arg, timeless=True)])
+        if own.role is Role.PARENT:
+            rows.append([ctx.button(ctx._("➕ Add a child"), "reg", "add", timeless=True)])
+            text = ctx._("Welcome back, {name}! 👋 Who is playing?").format(name=name)
+            if not players.children:
+                text = ctx._("Welcome back, {name}! 👋 Add a child to start.").format(name=name)
+        else:
+            text = ctx._("Welcome back, {name}! 👋").format(name=name)
+        ctx.say(text, keyboard(*rows))
+
+    async def ready(self, ctx: Context, person: Profile) -> None:
+        """Right after registering: offer to start."""
+        players = await self._players(ctx)
+        ctx.say(
+            ctx._("Ready for the quiz? It takes about 3 minutes. 🙂"),
+            keyboard(
+                [
+                    ctx.button(
+                        ctx._("▶️ Start the quiz"), CODE, "go", players.arg_of(person), timeless=True
+                    )
+                ]
+            ),
+        )
+
+    # --- commands ---------------------------------------------------------------------------
+
+    async def result_command(self, ctx: Context, _args: str) -> None:
+        """/result: the latest result again (a parent chooses the child)."""
+        players = await self._players(ctx)
+        done = [p for p in players.all if await ctx.uow.assessments.latest_complete(p.id)]
+        if not done:
+            ctx.say(ctx._("There is no result yet. Tap /start to do the quiz."))
+            return
+        if len(done) == 1:
+            await self._show_latest(ctx, done[0])
+            return
+        ctx.say(
+            ctx._("Whose result?"),
+            keyboard(
+                *(
+                    [ctx.button(p.nickname or "?", CODE, "res", players.arg_of(p), timeless=True)]
+                    for p in done
+                )
+            ),
+        )
+
+    async def retake_command(self, ctx: Context, _args: str) -> None:
+        """/retake: a new session; earlier results stay in the history."""
+        players = await self._players(ctx)
+        if not players.all:
+            await self._not_ready(ctx, players)
+            return
+        if len(players.all) == 1:
+            await self._begin(ctx, players, players.all[0])
+            return
+        ctx.say(
+            ctx._("Who is playing?"),
+            keyboard(
+                *(
+                    [ctx.button(p.nickname or "?", CODE, "new", players.arg_of(p), timeless=True)]
+                    for p in players.all
+                )
+            ),
+        )
+
+    async def _not_ready(self, ctx: Context, players: Players) -> None:
+        own = players.own
+        if own is not None and own.role is Role.PARENT:
+            ctx.say(ctx._("First add a child: tap /start."))
+        elif own is not None and not own.active and own.role is Role.SELF:
+            ctx.say(ctx._("You can start the quiz once you're signed up. Tap /start."))
+        else:
+            ctx.say(ctx._("First sign up: tap /start."))
+
+    # --- buttons and text -------------------------------------------------------------------
+
+    async def on_button(self, ctx: Context, payload: Payload) -> None:
+        players = await self._players(ctx)
+        match payload.action:
+            case "go" | "new" | "res" | "why":
+                person = players.pick(payload.arg)
+                if person is None or not person.active:
+                    ctx.answer(ctx._("You can start the quiz once you're signed up."))
+                    return
+                ctx.answer()
+                ctx.edit_target = None
+                if payload.action == "res":
+                    await self._show_latest(ctx, person)
+                elif payload.action == "why":
+                    await self._why(ctx, person)
+                else:
+                    await self._begin(ctx, players, person, fresh=payload.action == "new")
+            case "pick":
+                await self._pick(ctx, players, payload.arg)
+            case "back":
+                await self._back(ctx, players)
+            case _:
+                ctx.refuse_stale()
+
+    async def on_text(self, ctx: Context, text: str) -> None:
+        ctx.say(ctx._("Tap one of the buttons to answer. 🙂"))
+        await ctx.resume_flow()
+
+    async def resume(self, ctx: Context) -> None:
+        players = await self._players(ctx)
+        current = await self._current(ctx, players)
+        if current is None:
+            ctx.go(None)
+            return
+        await self._ask_next(ctx, *current)
+
+    async def recover(self, ctx: Context) -> bool:
+        """After a lost state: continue the open session at its first unanswered question."""
+        players = await self._players(ctx)
+        current = await self._current(ctx, players)
+        if current is None:
+            return False
+        item = await self._next_item(ctx, current[1])
+        ctx.go(CODE, item.id if item else None)
+        return True
+
+    # --- running the quiz -------------------------------------------------------------------
+
+    async def _begin(
+        self, ctx: Context, players: Players, person: Profile, *, fresh: bool = False
+    ) -> None:
+        current = await self._current(ctx, players)
+        if current is not None and current[0].id == person.id and not fresh:
+            await ctx.uow.assessments.touch(current[1].id, now=ctx.now)
+            await self._ask_next(ctx, *current)
+            return
+        assert person.age is not None
+        try:
+            questionnaire = self._content.questionnaire_for_age(person.age)
+        except ValueError:
+            ctx.say(ctx._("Sorry, the quiz is made for ages 6 to 16."))
+            return
+        session = await ctx.uow.assessments.start(
+            person_id=person.id,
+            questionnaire=questionnaire.id,
+            questionnaire_version=questionnaire.version,
+            key_version=questionnaire.key_version,
+            locale=ctx.locale,
+            seed=secrets.token_hex(8),
+            age=person.age,
+            outdoor_band=person.outdoor_band,
+            now=ctx.now,
+        )
+        log.info("assessment_started", form=questionnaire.id)
+        catalog = self._catalog(ctx)
+        intro = escape(translate(questionnaire.intro, catalog))
+        if person.role is Role.CHILD:
+            intro = (
+                ctx._("📱 Hand the phone to {name}, or read the questions aloud.").format(
+                    name=escape(person.nickname or "")
+                )
+                + "\n\n"
+                + intro
+            )
+        ctx.say(intro)
+        await self._ask_next(ctx, person, session)
+
+    async def _next_item(self, ctx: Context, session: Session) -> Item | None:
+        answers = await ctx.uow.assessments.answers(session.id)
+        questionnaire = self._questionnaire(session)
+        return next((item for item in questionnaire.items if item.id not in answers), None)
+
+    async def _ask_next(self, ctx: Context, person: Profile, session: Session) -> None:
+        item = await self._next_item(ctx, session)
+        if item is None:  # every question answered (e.g. crashed before scoring): score now
+            await self._finish(ctx, person, session)
+            return
+        self._ask(ctx, session, item)
+
+    def _ask(
+        self, ctx: Context, session: Session, item: Item, *, chosen: str | None = None
+    ) -> None:
+        """Show one question as a new screen (editing the pressed message, if any).
+
+        ``chosen`` marks the answer given before, when the question comes again after Back.
+        """
+        questionnaire = self._questionnaire(session)
+        catalog = self._catalog(ctx)
+        number = questionnaire.items.index(item) + 1
+        total = len(questionnaire.items)
+        ctx.go(CODE, item.id, t=int(time.time() * 1000))
+        ctx.new_screen()
+        rows = [
+            [
+                ctx.button(
+                    ("✅ " if option.id == chosen else "") + translate(option.text, catalog),
+                    CODE,
+                    "pick",
+                    option.id,
+                )
+            ]
+            for option in shuffled_options(item, session.seed)
+        ]
+        if number > 1:
+            rows.append([ctx.button(ctx._(BACK), CODE, "back")])
+        header = ctx._("Question {number} of {total}").format(number=number, total=total)
+        text = (
+            f"<b>{escape(header)}</b>\n{progress(number - 1, total)}\n\n"
+            f"{escape(translate(item.prompt, catalog))}"
+        )
+        ctx.show(text, keyboard(*rows))
+
+    async def _pick(self, ctx: Context, players: Players, option_id: str) -> None:
+        current = await self._current(ctx, players)
+        if current is None or ctx.state.step is None:
+            ctx.refuse_stale()
+            return
+        person, session = current
+        questionnaire = self._questionnaire(session)
+        try:
+            item = questionnaire.item(ctx.state.step)
+            item.option(option_id)
+        except KeyError:
+            ctx.refuse_stale()
+            return
+        order = [option.id for option in shuffled_options(item, session.seed)]
+        shown_at = ctx.state.data.get("t")
+        seconds = (
+            max(0.0, time.time() - int(shown_at) / 1000) if isinstance(shown_at, int) else None
+        )
+        await ctx.uow.assessments.answer(
+            session.id,
+            item_id=item.id,
+            option_id=option_id,
+            position=order.index(option_id),
+            seconds=seconds,
+            now=ctx.now,
+        )
+        ctx.answer()
+        position = questionnaire.items.index(item)
+        if position + 1 < len(questionnaire.items):
+            # Walk on in order: after Back, the next questions come again with their answers
+            # marked, until the first unanswered one.
+            following = questionnaire.items[position + 1]
+            stored = await ctx.uow.assessments.answers(session.id)
+            if following.id in stored:
+                self._ask(ctx, session, following, chosen=stored[following.id].option_id)
+                return
+        await self._ask_next(ctx, person, session)
+
+    async def _back(self, ctx: Context, players: Players) -> None:
+        current = await self._current(ctx, players)
+        if current is None or ctx.state.step is None:
+            ctx.refuse_stale()
+            return
+        _, session = current
+        questionnaire = self._questionnaire(session)
+        ids = [item.id for item in questionnaire.items]
+        if ctx.state.step not in ids or ids.index(ctx.state.step) == 0:
+            ctx.refuse_stale()
+            return
+        ctx.answer()
+        before = questionnaire.items[ids.index(ctx.state.step) - 1]
+        stored = await ctx.uow.assessments.answers(session.id)
+        chosen = stored[before.id].option_id if before.id in stored else None
+        self._ask(ctx, session, before, chosen=chosen)
+
+    async def _finish(self, ctx: Context, person: Profile, session: Session) -> None:
+        """Score, pick ideas, store both, and show the result card."""
+        questionnaire = self._questionnaire(session)
+        stored = await ctx.uow.assessments.answers(session.id)
+        answers: dict[str, str | None] = {k: a.option_id for k, a in stored.items()}
+        result = score(
+            questionnaire,
+            self._content.key_for(questionnaire),
+            answers,
+            positions=positions_shown(questionnaire, answers, session.seed),
+            answer_seconds=[
+                a.seconds
+                for item in questionnaire.core_items
+                if (a := stored.get(item.id)) is not None and a.seconds is not None
+            ],
+        )
+        ideas = self._ideas(session, result, answers)
+        await ctx.uow.assessments.complete(
+            session.id,
+            result=result.to_dict(),
+            suggestions=[s.to_dict() for s in ideas],
+            looks_random=result.looks_random,
+            now=ctx.now,
+        )
+        log.info("assessment_completed", label=result.label.value, looks_random=result.looks_random)
+        ctx.go(None)
+        ctx.new_screen()
+        done = await ctx.uow.assessments.get(session.id)
+        await self._send_card(ctx, person, done, players=await self._players(ctx))
+
+    def _ideas(
+        self, session: Session, result: Result, answers: dict[str, str | None]
+    ) -> tuple[Suggestion, ...]:
+        tiers = self._content.tiers
+        band = session.outdoor_band
+        tier = tiers.band(band).tier if band else tiers.tiers[1].tier
+        return suggest(
+            self._content.catalogue,
+            scores=result.pct_by_style(),
+            tier=tier,
+            age=session.age,
+            modifiers=modifiers(self._questionnaire(session), answers),
+            seed=session.seed,
+        )
+
+    async def _show_latest(self, ctx: Context, person: Profile) -> None:
+        session = await ctx.uow.assessments.latest_complete(person.id)
+        if session is None:
+            ctx.say(ctx._("There is no result yet. Tap /start to do the quiz."))
+            return
+        await self._send_card(ctx, person, session, players=await self._players(ctx))
+
+    async def _send_card(
+        self, ctx: Context, person: Profile, session: Session, *, players: Players
+    ) -> None:
+        assert session.result is not None
+        result = Result.from_dict(session.result)
+        questionnaire = self._questionnaire(session)
+        answers = await ctx.uow.assessments.answers(session.id)
+        catalog = self._catalog(ctx)
+        modifier_labels = [
+            translate(item.option(answers[item.id].option_id).text, catalog)
+            for item in questionnaire.items
+            if item.kind is not ItemKind.CORE
+            and item.id in answers
+            and not item.option(answers[item.id].option_id).not_sure
+        ]
+        card = render_card(
+            ctx,
+            content=self._content,
+            result=result,
+            person=person,
+            session=session,
+            ideas=[Suggestion.from_dict(d, self._content.catalogue) for d in session.suggestions],
+            modifier_labels=modifier_labels,
+        )
+        arg = players.arg_of(person)
+        buttons = keyboard(
+            [ctx.button(ctx._("🤔 Why this result?"), CODE, "why", arg, timeless=True)],
+            [ctx.button(ctx._("🔁 Do the quiz again"), CODE, "new", arg, timeless=True)],
+        )
+        if card.chart_scores:
+            png = await asyncio.to_thread(style_chart, card.chart_scores, title=card.chart_title)
+            ctx.effects.append(SendPhoto(ctx.chat_id, png, "play-style.png", caption=card.headline))
+        ctx.say(card.text, buttons)
+
+    async def _why(self, ctx: Context, person: Profile) -> None:
+        session = await ctx.uow.assessments.latest_complete(person.id)
+        catalog = self._catalog(ctx)
+        lines = [
+            ctx._(
+                "<b>Why this result?</b>\n\nEvery answer button belongs to a kind of play. "
+                "I counted which kinds you picked most, compared with how often each kind was "
+                "offered."
+            )
+        ]
+        if session is not None and session.result is not None:
+            result = Result.from_dict(session.result)
+            if result.primary:
+                names = ", ".join(
+                    translate(self._content.styles.info(s).name, catalog) for s in result.primary
+                )
+                lines.append(
+                    ctx._("Your answers picked <b>{styles}</b> the most.").format(
+                        styles=escape(names)
+                    )
+                )
+        lines.append(escape(translate(self._content.styles.results.disclaimer, catalog)))
+        lines.append(
+            ctx._("Nobody decides anything about you with this result. /privacy tells you more.")
+        )
+        ctx.say("\n\n".join(lines))

@@ -1,0 +1,271 @@
+"""Assessment sessions and their answers. Every answer is a row keyed by (session, question)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.errors import NotFound
+from storage.models import AnswerRow, AssessmentRow, SessionStatus
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """An assessment session."""
+
+    id: uuid.UUID
+    person_id: uuid.UUID
+    questionnaire: str
+    questionnaire_version: str
+    key_version: str
+    locale: str
+    seed: str
+    status: SessionStatus
+    age: int
+    outdoor_band: str | None
+    result: dict[str, Any] | None
+    suggestions: list[dict[str, Any]]
+    """The ideas shown, as ``Suggestion.to_dict()``."""
+    looks_random: bool
+    started_at: datetime
+    completed_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """One stored answer."""
+
+    item_id: str
+    option_id: str
+    position: int
+    seconds: float | None
+    answered_at: datetime
+
+
+def _session(row: AssessmentRow) -> Session:
+    return Session(
+        id=row.id,
+        person_id=row.person_id,
+        questionnaire=row.questionnaire,
+        questionnaire_version=row.questionnaire_version,
+        key_version=row.key_version,
+        locale=row.locale,
+        seed=row.seed,
+        status=SessionStatus(row.status),
+        age=row.age,
+        outdoor_band=row.outdoor_band,
+        result=json.loads(row.result) if row.result else None,
+        suggestions=json.loads(row.suggestions) if row.suggestions else [],
+        looks_random=row.looks_random,
+        started_at=row.started_at,
+        completed_at=row.completed_at,
+    )
+
+
+class AssessmentRepository:
+    """Reads and writes sessions and answers; never commits."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def start(
+        self,
+        *,
+        person_id: uuid.UUID,
+        questionnaire: str,
+        questionnaire_version: str,
+        key_version: str,
+        locale: str,
+        seed: str,
+        age: int,
+        outdoor_band: str | None,
+        now: datetime,
+    ) -> Session:
+        """Open a new session; an open one of the same person is abandoned (kept as history)."""
+        await self._session.execute(
+            update(AssessmentRow)
+            .where(
+                AssessmentRow.person_id == person_id,
+                AssessmentRow.status == SessionStatus.OPEN.value,
+            )
+            .values(status=SessionStatus.ABANDONED.value, updated_at=now)
+        )
+        row = AssessmentRow(
+            id=uuid.uuid4(),
+            person_id=person_id,
+            questionnaire=questionnaire,
+            questionnaire_version=questionnaire_version,
+            key_version=key_version,
+            locale=locale,
+            seed=seed,
+            status=SessionStatus.OPEN.value,
+            age=age,
+            outdoor_band=outdoor_band,
+            started_at=now,
+            updated_at=now,
+        )
+        self._session.add(row)
+        await self._session.flush()
+        return _session(row)
+
+    async def get(self, session_id: uuid.UUID) -> Session:
+        """A session by id; raises ``NotFound``."""
+        row = await self._session.get(AssessmentRow, session_id)
+        if row is None:
+            raise NotFound("assessment", session_id)
+        return _session(row)
+
+    async def open_for(self, person_ids: Sequence[uuid.UUID]) -> Session | None:
+        """The most recently used open session of any of these people."""
+        if not person_ids:
+            return None
+        row = await self._session.scalar(
+            select(AssessmentRow)
+            .where(
+                AssessmentRow.person_id.in_(person_ids),
+                AssessmentRow.status == SessionStatus.OPEN.value,
+            )
+            .order_by(AssessmentRow.updated_at.desc(), AssessmentRow.id)
+            .limit(1)
+        )
+        return None if row is None else _session(row)
+
+    async def latest_complete(self, person_id: uuid.UUID) -> Session | None:
+        """The newest finished session of a person."""
+        row = await self._session.scalar(
+            select(AssessmentRow)
+            .where(
+                AssessmentRow.person_id == person_id,
+                AssessmentRow.status == SessionStatus.COMPLETE.value,
+            )
+            .order_by(AssessmentRow.completed_at.desc(), AssessmentRow.id)
+            .limit(1)
+        )
+        return None if row is None else _session(row)
+
+    async def history(self, person_id: uuid.UUID) -> list[Session]:
+        """Every session of a person, oldest first."""
+        rows = await self._session.scalars(
+            select(AssessmentRow)
+            .where(AssessmentRow.person_id == person_id)
+            .order_by(AssessmentRow.started_at, AssessmentRow.id)
+        )
+        return [_session(row) for row in rows]
+
+    async def answers(self, session_id: uuid.UUID) -> dict[str, Answer]:
+        """Item id -> answer, for one session."""
+        rows = await self._session.scalars(
+            select(AnswerRow).where(AnswerRow.assessment_id == session_id)
+        )
+        return {
+            row.item_id: Answer(
+                row.item_id, row.option_id, row.position, row.seconds, row.answered_at
+            )
+            for row in rows
+        }
+
+    async def answer(
+        self,
+        session_id: uuid.UUID,
+        *,
+        item_id: str,
+        option_id: str,
+        position: int,
+        seconds: float | None,
+        now: datetime,
+    ) -> None:
+        """Record an answer; answering a question again (after Back) replaces it."""
+        row = await self._session.get(AnswerRow, (session_id, item_id))
+        if row is None:
+            self._session.add(
+                AnswerRow(
+                    assessment_id=session_id,
+                    item_id=item_id,
+                    option_id=option_id,
+                    position=position,
+                    seconds=seconds,
+                    answered_at=now,
+                )
+            )
+        else:
+            row.option_id, row.position, row.seconds, row.answered_at = (
+                option_id,
+                position,
+                seconds,
+                now,
+            )
+        await self._session.execute(
+            update(AssessmentRow).where(AssessmentRow.id == session_id).values(updated_at=now)
+        )
+        await self._session.flush()
+
+    async def touch(self, session_id: uuid.UUID, *, now: datetime) -> None:
+        """Mark a session as the one being answered now."""
+        await self._session.execute(
+            update(AssessmentRow).where(AssessmentRow.id == session_id).values(updated_at=now)
+        )
+
+    async def complete(
+        self,
+        session_id: uuid.UUID,
+        *,
+        result: dict[str, Any],
+        suggestions: Sequence[dict[str, Any]],
+        looks_random: bool,
+        now: datetime,
+    ) -> None:
+        """Store the scored result and the ideas shown."""
+        await self._session.execute(
+            update(AssessmentRow)
+            .where(AssessmentRow.id == session_id)
+            .values(
+                status=SessionStatus.COMPLETE.value,
+                result=json.dumps(result),
+                suggestions=json.dumps(list(suggestions)),
+                looks_random=looks_random,
+                completed_at=now,
+                updated_at=now,
+            )
+        )
+
+    async def set_result(
+        self, session_id: uuid.UUID, *, result: dict[str, Any], key_version: str
+    ) -> None:
+        """Replace a stored result after rescoring."""
+        await self._session.execute(
+            update(AssessmentRow)
+            .where(AssessmentRow.id == session_id)
+            .values(result=json.dumps(result), key_version=key_version)
+        )
+
+    async def complete_ids(self, *, after: uuid.UUID | None, limit: int) -> list[uuid.UUID]:
+        """Ids of finished sessions in id order, for batch work (rescoring)."""
+        query = select(AssessmentRow.id).where(AssessmentRow.status == SessionStatus.COMPLETE.value)
+        if after is not None:
+            query = query.where(AssessmentRow.id > after)
+        return list(await self._session.scalars(query.order_by(AssessmentRow.id).limit(limit)))
+
+    async def purge_unfinished(self, *, before: datetime, limit: int) -> int:
+        """Delete unfinished sessions (open or replaced) untouched since ``before`` (retention)."""
+        ids = list(
+            await self._session.scalars(
+                select(AssessmentRow.id)
+                .where(
+                    AssessmentRow.status.in_(
+                        [SessionStatus.OPEN.value, SessionStatus.ABANDONED.value]
+                    ),
+                    AssessmentRow.updated_at < before,
+                )
+                .limit(limit)
+            )
+        )
+        if ids:
+            await self._session.execute(delete(AssessmentRow).where(AssessmentRow.id.in_(ids)))
+        return len(ids)
