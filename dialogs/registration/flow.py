@@ -120,7 +120,9 @@ class RegistrationFlow:
     async def resume(self, ctx: Context) -> None:
         """Show the current question again."""
         who = await self._who(ctx)
-        if who.subject is not None:
+        if who.own is None:
+            await self._ask_who(ctx)
+        elif who.subject is not None:
             await self._show_step(ctx, who.subject)
         elif who.own is not None and who.own.status is ProfileStatus.AWAITING_CONSENT:
             self._waiting_for_parent(ctx, who.own)
@@ -132,6 +134,8 @@ class RegistrationFlow:
         who = await self._who(ctx)
         subject = who.subject
         if subject is None or subject.step is None:
+            if who.own is None:
+                ctx.say(self._problem_text(ctx, Problem(N_("Please tap one of the buttons."))))
             await self.resume(ctx)
             return
         step = Step(subject.step)
