@@ -17,9 +17,20 @@ import typer
 from bot.config import ConfigError, Runtime, Settings, load_settings
 from bot.lifecycle import running
 from bot.logs import setup_logging
-from bot.services import Services, load_keys, open_database
+from bot.services import Services, build_services, load_keys, open_database
+from dialogs.assessment.loader import load_content
 from dialogs.assessment.rescoring import rescore
 from dialogs.errors import ContentError
+from dialogs.organisations.service import (
+    OrganisationError,
+    add_admin,
+    create_organisation,
+    invite_link,
+    new_invite,
+    statistics,
+)
+from dialogs.organisations.statistics import csv_rows
+from dialogs.spreadsheets import csv_bytes
 from storage import migrate as migrations
 from storage.crypto import FieldCipher
 from storage.db import session_factory
@@ -31,8 +42,9 @@ from storage.keys import (
     new_key,
     new_key_id,
 )
+from storage.organisations import Organisation
 from storage.rotation import pending_cells, rotate, rows_to_check
-from storage.uow import Database
+from storage.uow import Database, UnitOfWork
 
 app = typer.Typer(
     name="playbot",
@@ -239,6 +251,152 @@ def rescore_command(
             await engine.dispose()
 
     _run_async(run_rescore)
+
+
+org_app = typer.Typer(help="Organisations, their admins and invite links.", no_args_is_help=True)
+org_admin_app = typer.Typer(help="Organisation admins.", no_args_is_help=True)
+org_app.add_typer(org_admin_app, name="admin")
+app.add_typer(org_app, name="org")
+
+
+async def _in_unit_of_work(
+    settings: Settings, work: Callable[[UnitOfWork, Services], Awaitable[None]]
+) -> None:
+    """Run ``work`` in one transaction with the bot's services, committing at the end."""
+    services = await build_services(settings)
+    try:
+        async with services.db.unit_of_work() as uow:
+            await work(uow, services)
+            await uow.commit()
+    finally:
+        await services.close()
+
+
+def _org_command(work: Callable[[UnitOfWork, Services], Awaitable[None]]) -> None:
+    settings = _settings()
+    setup_logging("WARNING")
+
+    async def run_work() -> None:
+        try:
+            await _in_unit_of_work(settings, work)
+        except OrganisationError as exc:
+            raise ConfigError(str(exc)) from None
+
+    _run_async(run_work)
+
+
+async def _organisation(uow: UnitOfWork, code: str) -> Organisation:
+    organisation = await uow.organisations.by_code(code)
+    if organisation is None:
+        raise OrganisationError(f"no organisation with code {code} (see `playbot org list`)")
+    return organisation
+
+
+@org_app.command("create")
+def org_create(code: str, name: str) -> None:
+    """Create an organisation (CODE is what admins type in commands)."""
+
+    async def work(uow: UnitOfWork, services: Services) -> None:
+        organisation = await create_organisation(
+            uow, code=code, name=name, now=services.engine.clock(), actor_id=None
+        )
+        typer.echo(f"Created {organisation.name} ({organisation.code}).")
+
+    _org_command(work)
+
+
+@org_app.command("list")
+def org_list() -> None:
+    """List organisations."""
+
+    async def work(uow: UnitOfWork, services: Services) -> None:
+        for organisation in await uow.organisations.all():
+            admins = len(await uow.organisations.admins_of(organisation.id))
+            members = len(await uow.consents.members(organisation.id))
+            typer.echo(
+                f"{organisation.code:20} {organisation.name}  admins={admins} members={members}"
+            )
+
+    _org_command(work)
+
+
+@org_admin_app.command("add")
+def org_admin_add(code: str, telegram_id: int) -> None:
+    """Make a Telegram user an admin of an organisation."""
+
+    async def work(uow: UnitOfWork, services: Services) -> None:
+        organisation = await _organisation(uow, code)
+        await add_admin(
+            uow,
+            organisation=organisation,
+            telegram_id=telegram_id,
+            now=services.engine.clock(),
+            actor_id=None,
+        )
+        typer.echo(f"{telegram_id} is now an admin of {organisation.name}.")
+
+    _org_command(work)
+
+
+@org_app.command("invite")
+def org_invite(
+    code: str,
+    days: Annotated[int | None, typer.Option(help="Expires after this many days.")] = None,
+    uses: Annotated[int | None, typer.Option(help="At most this many people can join.")] = None,
+    label: Annotated[str | None, typer.Option(help="A note for the admins, e.g. a class.")] = None,
+) -> None:
+    """Make an invite link and print it."""
+
+    async def work(uow: UnitOfWork, services: Services) -> None:
+        organisation = await _organisation(uow, code)
+        invite = await new_invite(
+            uow,
+            organisation=organisation,
+            now=services.engine.clock(),
+            days=days,
+            uses=uses,
+            label=label,
+            actor_id=None,
+        )
+        typer.echo(invite_link(services.engine.settings.bot_username, invite.token))
+
+    _org_command(work)
+
+
+@org_app.command("invites")
+def org_invites(code: str) -> None:
+    """List an organisation's invite links with their use counts."""
+
+    async def work(uow: UnitOfWork, services: Services) -> None:
+        organisation = await _organisation(uow, code)
+        now = services.engine.clock()
+        for invite in await uow.organisations.invites(organisation.id):
+            state = (
+                "revoked" if invite.revoked_at else "active" if invite.usable(now) else "expired"
+            )
+            limit = f"/{invite.max_uses}" if invite.max_uses else ""
+            typer.echo(
+                f"{invite.token}  {invite.uses}{limit} joined  {state}  {invite.label or ''}"
+            )
+
+    _org_command(work)
+
+
+@org_app.command("stats")
+def org_stats(code: str) -> None:
+    """Print an organisation's anonymous statistics as CSV (small groups hidden)."""
+
+    async def work(uow: UnitOfWork, services: Services) -> None:
+        organisation = await _organisation(uow, code)
+        stats = await statistics(
+            uow,
+            organisation=organisation,
+            content=load_content(),
+            k=services.engine.settings.stats_k,
+        )
+        sys.stdout.write(csv_bytes(csv_rows(stats, hidden=f"<{stats.k}")).decode("utf-8-sig"))
+
+    _org_command(work)
 
 
 def main() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -15,6 +16,7 @@ from dialogs.delivery import Messenger, perform
 from dialogs.effects import Effect
 from dialogs.engine import Engine
 from dialogs.i18n import Translator
+from dialogs.organisations.service import add_platform_admin
 from storage import migrate
 from storage.crypto import FieldCipher
 from storage.db import create_engine, session_factory
@@ -111,6 +113,16 @@ async def open_database(settings: Settings, *, upgrade: bool) -> AsyncEngine:
     return sql
 
 
+async def bootstrap_admins(db: Database, telegram_ids: frozenset[int]) -> None:
+    """ADMIN_IDS become platform admins in SQL, where every role check looks."""
+    if not telegram_ids:
+        return
+    async with db.unit_of_work() as uow:
+        for telegram_id in sorted(telegram_ids):
+            await add_platform_admin(uow, telegram_id=telegram_id, now=datetime.now(UTC))
+        await uow.commit()
+
+
 async def build_services(settings: Settings) -> Services:
     """Build and check everything before the first update is taken."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -127,7 +139,7 @@ async def build_services(settings: Settings) -> Services:
                 f"cannot reach Redis at REDIS_URL ({type(exc).__name__}); check that it is running."
             ) from None
     translator = Translator(locales.DIRECTORY, default=settings.default_locale)
-    dialogs = build_dialogs()
+    dialogs = build_dialogs(stats_k=settings.stats_k)
     engine = Engine(
         db=db,
         states=states,
@@ -137,6 +149,7 @@ async def build_services(settings: Settings) -> Services:
         commands=dialogs.commands,
         settings=settings.dialog_settings(),
     )
+    await bootstrap_admins(db, settings.admin_ids)
     return Services(
         settings=settings,
         keys=keys,

@@ -14,6 +14,7 @@ from dialogs.i18n import N_, Texts, Translator
 from dialogs.payload import Payload, PayloadCodec
 from dialogs.settings import DialogSettings
 from storage.accounts import Account
+from storage.models import RoleKind
 from storage.state import ConversationState
 from storage.uow import UnitOfWork
 
@@ -118,6 +119,19 @@ class Context:
             return
         self.effects.append(AnswerCallback(event.callback_id, text, alert))
 
+    async def may_use(self, audience: Audience) -> bool:
+        """Whether the sender holds the role a command needs (roles are data in SQL)."""
+        if audience is Audience.EVERYONE:
+            return True
+        if self.account is None:
+            return False
+        organisations = self.uow.organisations
+        if await organisations.has_role(self.account.id, RoleKind.PLATFORM_ADMIN):
+            return True
+        if audience is Audience.ORG_ADMIN:
+            return bool(await organisations.administered_by(self.account.id))
+        return False
+
     def refuse_stale(self) -> None:
         """Answer a button that no longer fits where the person is."""
         self.answer(self._(STALE_BUTTON))
@@ -189,6 +203,8 @@ class Audience(StrEnum):
 
     EVERYONE = "everyone"
     """Anybody in a private chat."""
+    ORG_ADMIN = "org_admin"
+    """Admins of an organisation (and platform admins)."""
     PLATFORM_ADMIN = "platform_admin"
     """Platform admins only."""
 

@@ -39,6 +39,7 @@ from dialogs.events import ButtonPressed, ChatKind, CommandSent, Incoming, Other
 from dialogs.i18n import N_, Texts, Translator, negotiate
 from dialogs.payload import PayloadCodec
 from dialogs.settings import DialogSettings
+from storage.audit import Outcome
 from storage.errors import StateBusy
 from storage.keys import KeyRing
 from storage.state import ConversationState, StateStore
@@ -213,15 +214,17 @@ class Engine:
         if spec is None:
             ctx.say(ctx._("I don't know that command. /help shows what I can do."))
             return
-        if spec.audience is Audience.PLATFORM_ADMIN and not self.is_admin(ctx):
+        if not await ctx.may_use(spec.audience):
             log.warning("command_refused", command=name)
+            await ctx.uow.audit.record(
+                f"command:{name}",
+                actor_id=ctx.account.id if ctx.account else None,
+                now=ctx.now,
+                outcome=Outcome.REFUSED,
+            )
             ctx.say(ctx._("Sorry, that command is only for admins."))
             return
         await spec.handler(ctx, args)
-
-    def is_admin(self, ctx: Context) -> bool:
-        """Whether the sender is a platform admin."""
-        return ctx.user_id in self.settings.admin_ids
 
     async def _button(self, ctx: Context, data: str) -> None:
         try:

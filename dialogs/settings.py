@@ -28,3 +28,7 @@ class DialogSettings:
     """How long a set-password link works."""
     draft_kept: timedelta = timedelta(days=30)
     """How long an unfinished registration is kept before it is purged."""
+    bot_username: str = "playbot"
+    """The bot's Telegram username, for invite links (the runtime sets it from getMe)."""
+    stats_k: int = 10
+    """Smallest group an organisation's statistics may show."""

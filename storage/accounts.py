@@ -20,6 +20,8 @@ class Account:
 
     id: uuid.UUID
     locale: str | None
+    pending_invite_id: uuid.UUID | None = None
+    """An invite opened before signing up: offered once registration is done."""
 
 
 def telegram_index(keys: KeyRing, telegram_id: int) -> bytes:
@@ -40,12 +42,20 @@ class AccountRepository:
         row = await self._session.scalar(
             select(AccountRow).where(AccountRow.tg_index == telegram_index(self._keys, telegram_id))
         )
-        return None if row is None else Account(id=row.id, locale=row.locale)
+        return (
+            None
+            if row is None
+            else Account(id=row.id, locale=row.locale, pending_invite_id=row.pending_invite_id)
+        )
 
     async def by_id(self, account_id: uuid.UUID) -> Account | None:
         """An account by its id."""
         row = await self._session.get(AccountRow, account_id)
-        return None if row is None else Account(id=row.id, locale=row.locale)
+        return (
+            None
+            if row is None
+            else Account(id=row.id, locale=row.locale, pending_invite_id=row.pending_invite_id)
+        )
 
     async def ensure(self, telegram_id: int) -> Account:
         """The account of this Telegram user, created if needed."""
@@ -66,6 +76,13 @@ class AccountRepository:
         if row is None:
             raise NotFound("account", account_id)
         row.locale = locale
+
+    async def set_pending_invite(self, account_id: uuid.UUID, invite_id: uuid.UUID | None) -> None:
+        """Remember (or forget) an invite to offer after signing up."""
+        row = await self._session.get(AccountRow, account_id)
+        if row is None:
+            raise NotFound("account", account_id)
+        row.pending_invite_id = invite_id
 
     async def telegram_id(self, account_id: uuid.UUID) -> int:
         """Decrypt the Telegram user id of an account (to write to them)."""

@@ -219,9 +219,10 @@ class AssessmentRepository:
         result: dict[str, Any],
         suggestions: Sequence[dict[str, Any]],
         looks_random: bool,
+        top_style: str | None,
         now: datetime,
     ) -> None:
-        """Store the scored result and the ideas shown."""
+        """Store the scored result, its leading style (for statistics) and the ideas shown."""
         await self._session.execute(
             update(AssessmentRow)
             .where(AssessmentRow.id == session_id)
@@ -230,19 +231,25 @@ class AssessmentRepository:
                 result=json.dumps(result),
                 suggestions=json.dumps(list(suggestions)),
                 looks_random=looks_random,
+                top_style=top_style,
                 completed_at=now,
                 updated_at=now,
             )
         )
 
     async def set_result(
-        self, session_id: uuid.UUID, *, result: dict[str, Any], key_version: str
+        self,
+        session_id: uuid.UUID,
+        *,
+        result: dict[str, Any],
+        key_version: str,
+        top_style: str | None,
     ) -> None:
         """Replace a stored result after rescoring."""
         await self._session.execute(
             update(AssessmentRow)
             .where(AssessmentRow.id == session_id)
-            .values(result=json.dumps(result), key_version=key_version)
+            .values(result=json.dumps(result), key_version=key_version, top_style=top_style)
         )
 
     async def complete_ids(self, *, after: uuid.UUID | None, limit: int) -> list[uuid.UUID]:

@@ -110,6 +110,32 @@ class ConsentRepository:
         )
         return [_consent(row) for row in rows]
 
+    async def active_for(self, person_id: uuid.UUID, organisation_id: uuid.UUID) -> Consent | None:
+        """The person's standing consent for an organisation, if any."""
+        row = await self._session.scalar(
+            select(ConsentRow).where(
+                ConsentRow.person_id == person_id,
+                ConsentRow.organisation_id == organisation_id,
+                ConsentRow.scope == ConsentScope.ORGANISATION.value,
+                ConsentRow.withdrawn_at.is_(None),
+            )
+        )
+        return None if row is None else _consent(row)
+
+    async def members(self, organisation_id: uuid.UUID) -> list[uuid.UUID]:
+        """People with a standing consent for the organisation: the only ones it may see."""
+        return list(
+            await self._session.scalars(
+                select(ConsentRow.person_id)
+                .where(
+                    ConsentRow.organisation_id == organisation_id,
+                    ConsentRow.scope == ConsentScope.ORGANISATION.value,
+                    ConsentRow.withdrawn_at.is_(None),
+                )
+                .order_by(ConsentRow.given_at, ConsentRow.person_id)
+            )
+        )
+
     async def withdraw(self, consent_id: uuid.UUID, *, now: datetime) -> None:
         """Mark a consent withdrawn (the record stays as proof until erasure)."""
         await self._session.execute(

@@ -40,6 +40,7 @@ class Link:
     purpose: LinkPurpose
     locale: str
     expires_at: datetime
+    organisation_id: uuid.UUID | None = None
 
 
 class LinkRepository:
@@ -56,6 +57,7 @@ class LinkRepository:
         locale: str,
         now: datetime,
         valid_for: timedelta,
+        organisation_id: uuid.UUID | None = None,
     ) -> str:
         """A new link; returns the token (shown once, in the mail, never stored)."""
         token = secrets.token_urlsafe(32)
@@ -68,16 +70,21 @@ class LinkRepository:
                 locale=locale,
                 created_at=now,
                 expires_at=now + valid_for,
+                organisation_id=organisation_id,
             )
         )
         await self._session.flush()
         return token
 
-    async def check(self, token: str, purpose: LinkPurpose, *, now: datetime) -> Link | LinkProblem:
-        """The link behind ``token`` if it may be used now (does not use it up)."""
+    async def check(self, token: str, *purposes: LinkPurpose, now: datetime) -> Link | LinkProblem:
+        """The link behind ``token`` if it has one of ``purposes`` and may be used now.
+
+        Checking does not use the link up: see ``use``.
+        """
         row = await self._session.scalar(
             select(LinkRow).where(
-                LinkRow.token_hash == token_hash(token), LinkRow.purpose == purpose.value
+                LinkRow.token_hash == token_hash(token),
+                LinkRow.purpose.in_([purpose.value for purpose in purposes]),
             )
         )
         if row is None:
@@ -86,7 +93,14 @@ class LinkRepository:
             return LinkProblem.USED
         if row.expires_at <= now:
             return LinkProblem.EXPIRED
-        return Link(row.id, row.person_id, LinkPurpose(row.purpose), row.locale, row.expires_at)
+        return Link(
+            row.id,
+            row.person_id,
+            LinkPurpose(row.purpose),
+            row.locale,
+            row.expires_at,
+            row.organisation_id,
+        )
 
     async def use(self, link: Link, *, now: datetime) -> bool:
         """Mark a checked link used; False if another request used it first (single use)."""

@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
     Uuid,
 )
 from sqlalchemy.engine import Dialect
@@ -109,6 +110,9 @@ class AccountRow(Base):
     """Language the person chose with /language; None means: follow Telegram's language."""
     created_at: Mapped[datetime] = mapped_column(
         default=utcnow, info=personal("date", "know how old an account is", UNTIL_FORGET)
+    )
+    pending_invite_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, info=plain("an invite opened before signing up, offered after")
     )
 
 
@@ -213,7 +217,9 @@ class ConsentRow(Base):
     )
     scope: Mapped[str] = mapped_column(String(16), info=plain("service or organisation"))
     organisation_id: Mapped[uuid.UUID | None] = mapped_column(
-        Uuid, info=plain("the organisation consented to")
+        ForeignKey("organisations.id", ondelete="CASCADE"),
+        index=True,
+        info=plain("the organisation consented to"),
     )
     given_by: Mapped[str] = mapped_column(String(8), info=plain("self or parent"))
     method: Mapped[str] = mapped_column(String(8), info=plain("chat or e-mail link"))
@@ -233,6 +239,8 @@ class LinkPurpose(StrEnum):
     """A parent approves or declines a child's registration."""
     PASSWORD = "password"  # noqa: S105 - a link purpose, not a secret
     """Set (or reset) the password of a profile."""
+    ORG_CONSENT = "org_consent"
+    """A parent lets their child (under 16) share with an organisation."""
 
 
 class LinkRow(Base):
@@ -254,6 +262,9 @@ class LinkRow(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, info=plain("when made"))
     expires_at: Mapped[datetime] = mapped_column(index=True, info=plain("when it stops working"))
     used_at: Mapped[datetime | None] = mapped_column(info=plain("when it was used"))
+    organisation_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, info=plain("for a consent link: the organisation asked about, if any")
+    )
 
 
 class MailStatus(StrEnum):
@@ -348,6 +359,10 @@ class AssessmentRow(Base):
         Text, info=personal("outdoor ideas shown", "show the result again", UNTIL_FORGET)
     )
     looks_random: Mapped[bool] = mapped_column(default=False, info=plain("left out of statistics"))
+    top_style: Mapped[str | None] = mapped_column(
+        String(16), info=personal("play-style result", "anonymous statistics", UNTIL_FORGET)
+    )
+    """The one leading style, or ``mixed`` for double styles and all-rounders (statistics)."""
     started_at: Mapped[datetime] = mapped_column(
         default=utcnow, info=personal("date", "statistics", UNTIL_FORGET)
     )
@@ -383,3 +398,90 @@ class AnswerRow(Base):
     answered_at: Mapped[datetime] = mapped_column(
         default=utcnow, info=personal("date", "know when it was answered", UNTIL_FORGET)
     )
+
+
+class OrganisationRow(Base):
+    """A school, club or municipality that hands out invite links."""
+
+    __tablename__ = "organisations"
+
+    id: Mapped[uuid.UUID] = mapped_column(
+        primary_key=True, default=uuid.uuid4, info=plain("random id")
+    )
+    name: Mapped[str] = mapped_column(String(100), info=plain("the organisation's public name"))
+    code: Mapped[str] = mapped_column(
+        String(32), unique=True, info=plain("short name admins type in commands")
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, info=plain("when made"))
+
+
+class RoleKind(StrEnum):
+    """Roles beyond being a member."""
+
+    PLATFORM_ADMIN = "platform_admin"
+    """Runs the service: organisations, admins, requests."""
+    ORG_ADMIN = "org_admin"
+    """Runs one organisation: invites, statistics, exports."""
+
+
+class RoleRow(Base):
+    """An account's role; roles are data, the environment only names the first platform admins."""
+
+    __tablename__ = "roles"
+
+    id: Mapped[uuid.UUID] = mapped_column(
+        primary_key=True, default=uuid.uuid4, info=plain("random id")
+    )
+    account_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True, info=plain("who")
+    )
+    role: Mapped[str] = mapped_column(String(16), info=plain("platform_admin or org_admin"))
+    organisation_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"),
+        index=True,
+        info=plain("for an org_admin: which organisation"),
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, info=plain("when given"))
+
+    __table_args__ = (UniqueConstraint("account_id", "role", "organisation_id"),)
+
+
+class InviteRow(Base):
+    """An invite link of an organisation: t.me/<bot>?start=<token>."""
+
+    __tablename__ = "invites"
+
+    id: Mapped[uuid.UUID] = mapped_column(
+        primary_key=True, default=uuid.uuid4, info=plain("random id")
+    )
+    organisation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True, info=plain("whose")
+    )
+    token: Mapped[str] = mapped_column(
+        String(64), unique=True, info=plain("random, shared publicly by the organisation")
+    )
+    label: Mapped[str | None] = mapped_column(String(60), info=plain("admin's note, e.g. a class"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, info=plain("when made"))
+    expires_at: Mapped[datetime | None] = mapped_column(info=plain("when it stops working"))
+    max_uses: Mapped[int | None] = mapped_column(info=plain("how many people may join with it"))
+    uses: Mapped[int] = mapped_column(default=0, info=plain("how many joined with it"))
+    revoked_at: Mapped[datetime | None] = mapped_column(info=plain("when switched off"))
+
+
+class AuditRow(Base):
+    """Who did what, when: append-only, and never with personal data in it."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[uuid.UUID] = mapped_column(
+        primary_key=True, default=uuid.uuid4, info=plain("random id")
+    )
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True, info=plain("when"))
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, info=plain("account that acted (None: the system or the command line)")
+    )
+    action: Mapped[str] = mapped_column(String(40), info=plain("what was done"))
+    subject: Mapped[str | None] = mapped_column(
+        String(80), info=plain("what it was done to: a kind and a random id, never a name")
+    )
+    outcome: Mapped[str] = mapped_column(String(16), info=plain("done or refused"))

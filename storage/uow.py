@@ -9,12 +9,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.accounts import AccountRepository
 from storage.assessments import AssessmentRepository
+from storage.audit import AuditRepository
 from storage.consents import ConsentRepository
 from storage.crypto import FieldCipher
 from storage.keys import KeyRing
 from storage.links import LinkRepository
+from storage.organisations import OrganisationRepository
 from storage.outbox import OutboxRepository
 from storage.people import PeopleRepository
+from storage.statistics import StatisticsRepository
 
 
 class UnitOfWork:
@@ -26,6 +29,9 @@ class UnitOfWork:
     links: LinkRepository
     outbox: OutboxRepository
     assessments: AssessmentRepository
+    organisations: OrganisationRepository
+    audit: AuditRepository
+    statistics: StatisticsRepository
 
     def __init__(
         self, sessions: async_sessionmaker[AsyncSession], cipher: FieldCipher, keys: KeyRing
@@ -42,6 +48,9 @@ class UnitOfWork:
         self.links = LinkRepository(self._session)
         self.outbox = OutboxRepository(self._session, self._cipher)
         self.assessments = AssessmentRepository(self._session)
+        self.organisations = OrganisationRepository(self._session)
+        self.audit = AuditRepository(self._session)
+        self.statistics = StatisticsRepository(self._session)
         return self
 
     async def __aexit__(

@@ -55,7 +55,7 @@ class ChatDriver:
 
     def button(self, label: str, message: Sent | None = None) -> tuple[Sent, Button]:
         """Find a button whose label contains ``label`` on ``message`` or the newest keyboard."""
-        candidates = [message] if message else reversed(self.messenger.messages)
+        candidates = [message] if message else reversed(self.mine())
         for sent in candidates:
             for row in sent.keyboard or ():
                 for button in row:
@@ -78,9 +78,13 @@ class ChatDriver:
             )
         )
 
+    def mine(self) -> list[Sent]:
+        """Messages in this person's chat (others may share the messenger)."""
+        return [m for m in self.messenger.messages if m.chat_id == self.user.id]
+
     @property
     def last_text(self) -> str:
-        return self.messenger.last.text
+        return self.mine()[-1].text
 
     def texts(self) -> list[str]:
-        return self.messenger.texts()
+        return [m.text for m in self.mine()]

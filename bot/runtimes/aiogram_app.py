@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from typing import Any, Final
 
 import structlog
@@ -201,6 +202,8 @@ async def run_aiogram(
     dispatcher = Dispatcher()
     inflight = InFlight()
     me = await bot.me()
+    if me.username:
+        engine.settings = replace(engine.settings, bot_username=me.username)
     messenger = AiogramMessenger(bot)
     services.messenger = messenger
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable
+from dataclasses import replace
 from typing import Final, TypeVar
 
 import structlog
@@ -216,6 +217,8 @@ async def run_ptb(
     application.add_handler(TypeHandler(Update, on_update))
     application.add_error_handler(on_error)
     await application.initialize()
+    if application.bot.username:
+        engine.settings = replace(engine.settings, bot_username=application.bot.username)
     try:
         await set_commands(application, engine)
         await application.start()

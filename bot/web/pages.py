@@ -10,6 +10,7 @@ import structlog
 from aiohttp import web
 
 from bot.web.app import Pages, csrf_ok, security_headers, template_environment
+from dialogs.organisations import consent as organisation_consent
 from dialogs.registration import consent
 from dialogs.registration.fields import Problem, check_password
 from storage.links import LinkProblem
@@ -45,12 +46,32 @@ def _token(request: web.Request) -> str | None:
     return token if _TOKEN.fullmatch(token) else None
 
 
+async def _purpose(services: Services, token: str) -> LinkPurpose | LinkProblem:
+    """Which kind of consent link this is (registration, or sharing with an organisation)."""
+    async with services.db.unit_of_work() as uow:
+        link = await uow.links.check(
+            token, LinkPurpose.CONSENT, LinkPurpose.ORG_CONSENT, now=services.engine.clock()
+        )
+    return link if isinstance(link, LinkProblem) else link.purpose
+
+
 async def consent_page(request: web.Request) -> web.Response:
-    """GET: what the child's registration means, with Approve and Decline."""
+    """GET: what the child's registration (or sharing) means, with Approve and Decline."""
     services = _services(request)
     token = _token(request)
     if token is None:
         return _problem_page(request, LinkProblem.UNKNOWN)
+    purpose = await _purpose(services, token)
+    if isinstance(purpose, LinkProblem):
+        return _problem_page(request, purpose)
+    if purpose is LinkPurpose.ORG_CONSENT:
+        async with services.db.unit_of_work() as uow:
+            shared = await organisation_consent.view(uow, token, now=services.engine.clock())
+        if isinstance(shared, LinkProblem):
+            return _problem_page(request, shared)
+        return request.app[PAGES].render(
+            request, "org_consent.html", locale=shared.locale, view=shared
+        )
     async with services.db.unit_of_work() as uow:
         found = await consent.view(
             uow, token, now=services.engine.clock(), settings=services.engine.settings
@@ -82,6 +103,26 @@ async def consent_answer(request: web.Request) -> web.StreamResponse:
     if choice not in ("approve", "decline"):
         raise web.HTTPBadRequest(text="Please choose yes or no.")
     engine = services.engine
+    purpose = await _purpose(services, token)
+    if isinstance(purpose, LinkProblem):
+        return _problem_page(request, purpose)
+    if purpose is LinkPurpose.ORG_CONSENT:
+        async with services.db.unit_of_work() as uow:
+            shared = await organisation_consent.answer(
+                uow,
+                token,
+                approve=choice == "approve",
+                now=engine.clock(),
+                settings=engine.settings,
+                translator=engine.translator,
+            )
+            if isinstance(shared, LinkProblem):
+                return _problem_page(request, shared)
+            await uow.commit()
+        await services.deliver(shared.effects)
+        return request.app[PAGES].render(
+            request, "org_consent_done.html", locale=shared.locale, answered=shared
+        )
     async with services.db.unit_of_work() as uow:
         outcome = await consent.answer(
             uow,

@@ -424,6 +424,7 @@ class AssessmentFlow:
             result=result.to_dict(),
             suggestions=[s.to_dict() for s in ideas],
             looks_random=result.looks_random,
+            top_style=result.top_style,
             now=ctx.now,
         )
         log.info("assessment_completed", label=result.label.value, looks_random=result.looks_random)

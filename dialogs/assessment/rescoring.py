@@ -69,7 +69,10 @@ async def rescore(
                 checked += 1
                 if result.to_dict() != session.result:
                     await uow.assessments.set_result(
-                        session_id, result=result.to_dict(), key_version=key.version
+                        session_id,
+                        result=result.to_dict(),
+                        key_version=key.version,
+                        top_style=result.top_style,
                     )
                     changed += 1
             await uow.commit()

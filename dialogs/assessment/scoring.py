@@ -43,6 +43,8 @@ MIN_POSITION_SAMPLE: Final = 4
 """Fewer responses than this say nothing about positions."""
 MIN_MEDIAN_SECONDS: Final = 1.5
 """A median answer time below this looks like random clicking."""
+MIXED: Final = "mixed"
+"""Statistics bucket for double styles and all-rounders."""
 
 
 class Label(StrEnum):
@@ -120,6 +122,13 @@ class Result:
     def complete(self) -> bool:
         """True when there is a result to show."""
         return self.label is not Label.INCOMPLETE
+
+    @property
+    def top_style(self) -> str | None:
+        """One value for statistics: the leading style, ``mixed``, or None when incomplete."""
+        if self.label in (Label.CLEAR, Label.LEANING):
+            return self.primary[0]
+        return None if self.label is Label.INCOMPLETE else MIXED
 
     @property
     def looks_random(self) -> bool:

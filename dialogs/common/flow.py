@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Final
 
-from dialogs.context import Cancellable, CommandHandler, CommandSpec, Context, keyboard
+from dialogs.context import (
+    Audience,
+    Cancellable,
+    CommandHandler,
+    CommandSpec,
+    Context,
+    keyboard,
+)
 from dialogs.i18n import N_, SUPPORTED
 from dialogs.payload import Payload
 
@@ -50,10 +57,17 @@ def help_command(commands: Callable[[], list[CommandSpec]]) -> CommandHandler:
     async def show_help(ctx: Context, _args: str) -> None:
         lines = [ctx._("<b>Here's what I can do:</b>")]
         for spec in commands():
-            if spec.menu:
+            if spec.menu and spec.audience is Audience.EVERYONE:
                 lines.append(f"/{spec.name} – {ctx._(spec.description)}")
         lines.append("")
         lines.append(ctx._("Use the buttons under my messages to answer."))
+        admin = [
+            f"/{spec.name} – {ctx._(spec.description)}"
+            for spec in commands()
+            if spec.audience is not Audience.EVERYONE and await ctx.may_use(spec.audience)
+        ]
+        if admin:
+            lines += ["", ctx._("<b>For admins:</b>"), *admin]
         ctx.say("\n".join(lines))
 
     return show_help
@@ -80,4 +94,11 @@ DESCRIPTIONS: Final = {
     "retake": N_("Do the quiz again"),
     "language": N_("Nederlands / English"),
     "cancel": N_("Stop what we are doing"),
+    "organisations": N_("Organisations that see my data"),
+    "invite": N_("Make an invite link (/invite [code] [30d] [100x] [label])"),
+    "invites": N_("List invite links and switch them off"),
+    "stats": N_("Anonymous statistics of your organisation"),
+    "export": N_("Members' profiles and results (XLSX)"),
+    "neworg": N_("New organisation (/neworg CODE Name)"),
+    "orgadmin": N_("Add an organisation admin (/orgadmin CODE TELEGRAM_ID)"),
 }

@@ -63,10 +63,18 @@ class RegistrationFlow:
 
     code = CODE
 
-    def __init__(self, bands: Sequence[Band], *, home: ProfileScreen, ready: ProfileScreen) -> None:
+    def __init__(
+        self,
+        bands: Sequence[Band],
+        *,
+        home: ProfileScreen,
+        ready: ProfileScreen,
+        invite: Callable[[Context, str], Awaitable[bool]],
+    ) -> None:
         self._bands = tuple(bands)
         self._home = home
         self._ready = ready
+        self._invite = invite
 
     # --- who is this ------------------------------------------------------------------------
 
@@ -97,8 +105,12 @@ class RegistrationFlow:
 
     # --- entry points -----------------------------------------------------------------------
 
-    async def start(self, ctx: Context, _args: str) -> None:
-        """/start: ask who is chatting, continue a registration, or welcome back."""
+    async def start(self, ctx: Context, args: str) -> None:
+        """/start [invite]: an invite first; then ask who is chatting, go on, or welcome back."""
+        if args and await self._invite(ctx, args.strip()):
+            return
+        if args:
+            ctx.account = await ctx.uow.accounts.by_telegram(ctx.user_id)
         who = await self._who(ctx)
         if who.own is None:
             await self._ask_who(ctx)

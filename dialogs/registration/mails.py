@@ -9,7 +9,7 @@ from dialogs.i18n import Texts
 from storage.outbox import Mail
 
 
-def _compose(
+def compose(
     *, to: str, subject: str, before: list[str], url: str, link_text: str, after: list[str]
 ) -> Mail:
     """A mail with the link between two groups of paragraphs, as text and as HTML."""
@@ -29,7 +29,7 @@ def _compose(
     )
 
 
-def _days(valid: timedelta) -> int:
+def days_of(valid: timedelta) -> int:
     return max(1, round(valid.total_seconds() / 86400))
 
 
@@ -38,7 +38,7 @@ def consent_request(
 ) -> Mail:
     """Ask a parent whether their child may register."""
     _ = texts.gettext
-    days = _days(valid)
+    days = days_of(valid)
     paragraphs = [
         _("Hello,"),
         _(
@@ -59,7 +59,7 @@ def consent_request(
         ).format(child=child),
         _("The Play Style bot"),
     ]
-    return _compose(
+    return compose(
         to=to,
         subject=_("{child} would like to join the Play Style bot").format(child=child),
         before=paragraphs,
@@ -72,7 +72,7 @@ def consent_request(
 def password_link(texts: Texts, *, to: str, name: str, url: str, valid: timedelta) -> Mail:
     """Let someone set a password: a single-use link, never the password itself."""
     _ = texts.gettext
-    days = _days(valid)
+    days = days_of(valid)
     paragraphs = [
         _("Hello {name},").format(name=name),
         _("Your Play Style account is ready."),
@@ -89,7 +89,7 @@ def password_link(texts: Texts, *, to: str, name: str, url: str, valid: timedelt
         ),
         _("The Play Style bot"),
     ]
-    return _compose(
+    return compose(
         to=to,
         subject=_("Set your Play Style password"),
         before=paragraphs,

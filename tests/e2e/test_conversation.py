@@ -39,7 +39,8 @@ async def test_the_whole_conversation(services: Services, tg: FakeTelegram, runt
         await zoe.click("Why this result?", "Why this result?")
         await zoe.say("/cancel", "There's nothing to stop right now")
         photos = [m for m in zoe.visible() if m.kind == "photo"]
-        assert len(photos) == 1 and photos[0].file is not None
+        attempts = [(c.method, c.status) for c in tg.calls_of("sendPhoto")]
+        assert len(photos) == 1 and photos[0].file is not None, (attempts, tg.violations)
         assert photos[0].file.content.startswith(b"\x89PNG")
 
         sam = Person(tg, user_id=51_002, language_code="en-GB")

@@ -264,3 +264,53 @@ async def test_pages_send_security_headers_and_no_referrer(site: Site) -> None:
         assert (
             "HttpOnly" in r.headers["Set-Cookie"] and "SameSite=Strict" in r.headers["Set-Cookie"]
         )
+
+
+async def test_parent_answers_an_organisation_request_on_the_web(site: Site) -> None:
+    from storage.consents import ConsentScope, GivenBy, Method
+
+    services = site.services
+    async with services.db.unit_of_work() as uow:
+        organisation = await uow.organisations.create(
+            name="De Regenboog", code="regenboog", now=services.engine.clock()
+        )
+        invite = await uow.organisations.create_invite(
+            organisation_id=organisation.id, token="T" * 22, now=services.engine.clock()
+        )
+        await uow.commit()
+    chat = await child_asks_consent(site)
+    [registration_mail] = await site.send_mail()
+    path = link_in(registration_mail, "consent")
+    _, csrf = await site.form(path)
+    async with site.client.post(
+        site.url(path), data={"csrf": csrf, "answer": "approve"}, allow_redirects=False
+    ) as response:
+        assert response.status == 303
+    async with services.db.unit_of_work() as uow:  # Sam finishes signing up
+        account = await uow.accounts.by_telegram(chat.user.id)
+        assert account is not None
+        own = await uow.people.own(account.id)
+        assert own is not None
+        await uow.people.set_status(own.id, ProfileStatus.ACTIVE, now=services.engine.clock())
+        await uow.commit()
+    await chat.send(f"/start {invite.token}")
+    await chat.press("Ask my parent")
+    mails = await site.send_mail()
+    [org_mail] = [m for m in mails if m["Subject"] == "May Sam share with De Regenboog?"]
+    path = link_in(org_mail, "consent")
+    page, csrf = await site.form(path)
+    assert "May Sam share with De Regenboog?" in page
+    assert "Not the answers to the questions." in page
+    async with site.client.post(site.url(path), data={"csrf": csrf, "answer": "approve"}) as r:
+        assert "De Regenboog can now see Sam's profile and results." in html.unescape(
+            await r.text()
+        )
+    async with site.client.get(site.url(path)) as r:
+        assert r.status == 410
+    async with services.db.unit_of_work() as uow:
+        consents = await uow.consents.for_person(own.id)
+    shared = [c for c in consents if c.scope is ConsentScope.ORGANISATION]
+    assert [(c.given_by, c.method) for c in shared] == [(GivenBy.PARENT, Method.EMAIL)]
+    told = site.services.messenger
+    assert isinstance(told, RecordingMessenger)
+    assert told.last.text == "🎉 Your parent said yes: De Regenboog can now see your results, Sam."

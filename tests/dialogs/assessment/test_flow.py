@@ -311,7 +311,9 @@ async def test_rescore_repairs_stored_results(embedded: Services) -> None:
         assert session is not None and session.result is not None
         good = session.result
         wrong = dict(good, label="all_rounder", primary=["joker"])
-        await uow.assessments.set_result(session.id, result=wrong, key_version="1")
+        await uow.assessments.set_result(
+            session.id, result=wrong, key_version="1", top_style="joker"
+        )
         await uow.commit()
     report = await rescore(embedded.db)
     assert (report.checked, report.changed, report.skipped) == (1, 1, 0)
