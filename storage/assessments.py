@@ -34,6 +34,8 @@ class Session:
     suggestions: list[dict[str, Any]]
     """The ideas shown, as ``Suggestion.to_dict()``."""
     looks_random: bool
+    latest: bool
+    """The person's newest finished session."""
     started_at: datetime
     completed_at: datetime | None
 
@@ -64,6 +66,7 @@ def _session(row: AssessmentRow) -> Session:
         result=json.loads(row.result) if row.result else None,
         suggestions=json.loads(row.suggestions) if row.suggestions else [],
         looks_random=row.looks_random,
+        latest=row.latest,
         started_at=row.started_at,
         completed_at=row.completed_at,
     )
@@ -222,7 +225,18 @@ class AssessmentRepository:
         top_style: str | None,
         now: datetime,
     ) -> None:
-        """Store the scored result, its leading style (for statistics) and the ideas shown."""
+        """Store the scored result, its leading style (for statistics) and the ideas shown.
+
+        The session becomes the person's ``latest``; their earlier finished sessions stop being.
+        """
+        person_id = await self._session.scalar(
+            select(AssessmentRow.person_id).where(AssessmentRow.id == session_id)
+        )
+        await self._session.execute(
+            update(AssessmentRow)
+            .where(AssessmentRow.person_id == person_id, AssessmentRow.latest.is_(True))
+            .values(latest=False)
+        )
         await self._session.execute(
             update(AssessmentRow)
             .where(AssessmentRow.id == session_id)
@@ -232,6 +246,7 @@ class AssessmentRepository:
                 suggestions=json.dumps(list(suggestions)),
                 looks_random=looks_random,
                 top_style=top_style,
+                latest=True,
                 completed_at=now,
                 updated_at=now,
             )

@@ -363,6 +363,9 @@ class AssessmentRow(Base):
         String(16), info=personal("play-style result", "anonymous statistics", UNTIL_FORGET)
     )
     """The one leading style, or ``mixed`` for double styles and all-rounders (statistics)."""
+    latest: Mapped[bool] = mapped_column(
+        default=False, info=plain("the person's newest finished session (statistics)")
+    )
     started_at: Mapped[datetime] = mapped_column(
         default=utcnow, info=personal("date", "statistics", UNTIL_FORGET)
     )

@@ -1,7 +1,8 @@
 """Counts for an organisation's anonymous statistics, aggregated in the database.
 
 Only people with a standing consent for the organisation count; per person only their latest
-finished session; sessions that look like random clicking are left out. The database returns
+finished session (the ``latest`` flag, kept by ``AssessmentRepository.complete``); sessions that
+look like random clicking are left out. The database returns
 small grouped counts, never rows about people; banding and suppression happen in ``dialogs``.
 """
 
@@ -10,10 +11,10 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import AssessmentRow, ConsentRow, SessionStatus
+from storage.models import AssessmentRow, ConsentRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,15 +79,11 @@ async def organisation_counts(
         )
         or 0
     )
-    latest = (
-        select(
-            AssessmentRow.person_id.label("person_id"),
-            func.max(AssessmentRow.completed_at).label("completed_at"),
-        )
-        .join(members, members.c.person_id == AssessmentRow.person_id)
-        .where(AssessmentRow.status == SessionStatus.COMPLETE.value)
-        .group_by(AssessmentRow.person_id)
-        .subquery()
+    member = exists().where(
+        ConsentRow.person_id == AssessmentRow.person_id,
+        ConsentRow.organisation_id == organisation_id,
+        ConsentRow.scope == "organisation",
+        ConsentRow.withdrawn_at.is_(None),
     )
     grouped = await session.execute(
         select(
@@ -97,14 +94,7 @@ async def organisation_counts(
             AssessmentRow.outdoor_band,
             func.count(),
         )
-        .join(
-            latest,
-            and_(
-                latest.c.person_id == AssessmentRow.person_id,
-                latest.c.completed_at == AssessmentRow.completed_at,
-            ),
-        )
-        .where(AssessmentRow.looks_random.is_(False))
+        .where(AssessmentRow.latest.is_(True), AssessmentRow.looks_random.is_(False), member)
         .group_by(
             AssessmentRow.questionnaire,
             AssessmentRow.questionnaire_version,

@@ -86,11 +86,13 @@ def upgrade() -> None:
 
     with op.batch_alter_table('assessments', schema=None) as batch_op:
         batch_op.add_column(sa.Column('top_style', sa.String(length=16), nullable=True))
+        batch_op.add_column(sa.Column('latest', sa.Boolean(), nullable=False, server_default=sa.false()))
 
 
 
 def downgrade() -> None:
     with op.batch_alter_table('assessments', schema=None) as batch_op:
+        batch_op.drop_column('latest')
         batch_op.drop_column('top_style')
 
     with op.batch_alter_table('links', schema=None) as batch_op:

@@ -264,6 +264,7 @@ async def test_result_and_retake_keep_the_history(embedded: Services) -> None:
         assert own is not None
         history = await uow.assessments.history(own.id)
     assert [s.status for s in history] == [SessionStatus.COMPLETE] * 2
+    assert [s.latest for s in history] == [False, True]  # statistics count the newest only
     await chat.send("/result")
     assert "Joker" in chat.last_text
 
