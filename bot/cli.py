@@ -34,6 +34,7 @@ from dialogs.spreadsheets import csv_bytes
 from storage import migrate as migrations
 from storage.crypto import FieldCipher
 from storage.db import session_factory
+from storage.files import LocalFiles
 from storage.keys import (
     KeyFile,
     KeyRing,
@@ -113,10 +114,11 @@ async def _chat(services: Services) -> None:
     from bot.runtimes.terminal import run_terminal
 
     language = os.environ.get("LC_ALL") or os.environ.get("LANG") or None
+    user_id = int(os.environ.get("PLAYBOT_CHAT_USER", "1000"))
     await run_terminal(
         services,
-        files=services.settings.data_dir / "terminal",
-        user_id=int(os.environ.get("PLAYBOT_CHAT_USER", "1000")),
+        files=LocalFiles(services.settings.data_dir).chat_dir(services.engine.user_key(user_id)),
+        user_id=user_id,
         language_code=language.split(".")[0] if language else None,
     )
 

@@ -69,6 +69,7 @@ class Settings(BaseSettings):
     draft_days: int = Field(default=30, ge=1, le=365)
     stats_k: int = Field(default=10, ge=2, le=1000)
     bot_username: str = Field(default="playbot", pattern=r"^[A-Za-z0-9_]{3,64}$")
+    privacy_contact: str = "privacy@example.org"
 
     @field_validator("bot_token")
     @classmethod

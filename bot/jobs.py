@@ -31,6 +31,8 @@ MAILS_KEPT: Final = timedelta(days=7)
 """Sent mails (already without contents) are deleted after a week."""
 SESSIONS_KEPT: Final = timedelta(days=14)
 """Unfinished quiz sessions are deleted two weeks after the last answer."""
+FILES_KEPT: Final = timedelta(days=7)
+"""Mail copies (.eml, no SMTP) and the terminal chat's saved files are deleted after a week."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +127,13 @@ class Retention:
             await uow.commit()
         return purged
 
+    async def purge_files(self, now: datetime) -> int:
+        """Files on disk about people, a week after they were written."""
+        files = self._services.db.files
+        if files is None:
+            return 0
+        return await asyncio.to_thread(files.purge_older_than, FILES_KEPT.total_seconds())
+
     async def purge_mails(self, now: datetime) -> int:
         """Settled outbox rows (contents already gone) after a week; stuck sends given up."""
         async with self._services.db.unit_of_work() as uow:
@@ -145,4 +154,5 @@ def standard_jobs(services: Services) -> list[Job]:
         Job("purge_unfinished_sessions", 3600.0, retention.purge_unfinished_sessions),
         Job("purge_links", 3600.0, retention.purge_links),
         Job("purge_mails", 600.0, retention.purge_mails),
+        Job("purge_files", 3600.0, retention.purge_files),
     ]

@@ -21,6 +21,7 @@ from storage import migrate
 from storage.crypto import FieldCipher
 from storage.db import create_engine, session_factory
 from storage.errors import KeyConfigError
+from storage.files import LocalFiles
 from storage.keys import KeyFile, KeyRing, build_key_ring
 from storage.redis_state import RedisStateStore
 from storage.state import MemoryStateStore, StateStore
@@ -128,7 +129,7 @@ async def build_services(settings: Settings) -> Services:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     keys = load_keys(settings)
     sql = await open_database(settings, upgrade=settings.auto_migrate)
-    db = Database(session_factory(sql), FieldCipher(keys), keys)
+    db = Database(session_factory(sql), FieldCipher(keys), keys, LocalFiles(settings.data_dir))
     states = build_state_store(settings)
     if isinstance(states, RedisStateStore):
         try:
@@ -139,7 +140,7 @@ async def build_services(settings: Settings) -> Services:
                 f"cannot reach Redis at REDIS_URL ({type(exc).__name__}); check that it is running."
             ) from None
     translator = Translator(locales.DIRECTORY, default=settings.default_locale)
-    dialogs = build_dialogs(stats_k=settings.stats_k)
+    dialogs = build_dialogs(stats_k=settings.stats_k, privacy_contact=settings.privacy_contact)
     engine = Engine(
         db=db,
         states=states,
@@ -148,6 +149,7 @@ async def build_services(settings: Settings) -> Services:
         flows=dialogs.flows,
         commands=dialogs.commands,
         settings=settings.dialog_settings(),
+        gate=dialogs.gate,
     )
     await bootstrap_admins(db, settings.admin_ids)
     return Services(

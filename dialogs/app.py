@@ -9,7 +9,10 @@ from dialogs.assessment.flow import AssessmentFlow
 from dialogs.assessment.loader import load_content
 from dialogs.common.flow import DESCRIPTIONS, LanguageFlow, cancel, help_command
 from dialogs.context import Audience, CommandSpec, Context, Flow
+from dialogs.engine import Gate
 from dialogs.organisations.flow import OrganisationFlow
+from dialogs.privacy.edit import EditFlow
+from dialogs.privacy.flow import RETENTION, PrivacyFlow
 from dialogs.registration.flow import RegistrationFlow
 from storage.people import Profile
 
@@ -20,9 +23,15 @@ class Dialogs:
 
     flows: tuple[Flow, ...]
     commands: tuple[CommandSpec, ...]
+    gate: Gate
 
 
-def build_dialogs(content: AssessmentContent | None = None, *, stats_k: int = 10) -> Dialogs:
+def build_dialogs(
+    content: AssessmentContent | None = None,
+    *,
+    stats_k: int = 10,
+    privacy_contact: str = "privacy@example.org",
+) -> Dialogs:
     """Wire the flows together; the engine gets the result."""
     content = content or load_content()
     flows: dict[str, Flow] = {}
@@ -43,7 +52,9 @@ def build_dialogs(content: AssessmentContent | None = None, *, stats_k: int = 10
         ready=signed_up,
         invite=organisations.open_invite,
     )
-    for flow in (language, registration, assessment, organisations):
+    privacy = PrivacyFlow(contact=privacy_contact, retention=RETENTION)
+    edit = EditFlow(content.tiers.bands)
+    for flow in (language, registration, assessment, organisations, privacy, edit):
         flows[flow.code] = flow
     # Note: order matters. It is the order of Telegram's command menu and of /help.
     commands += [
@@ -53,6 +64,10 @@ def build_dialogs(content: AssessmentContent | None = None, *, stats_k: int = 10
         CommandSpec("retake", DESCRIPTIONS["retake"], assessment.retake_command),
         CommandSpec("language", DESCRIPTIONS["language"], language.show),
         CommandSpec("organisations", DESCRIPTIONS["organisations"], organisations.list_command),
+        CommandSpec("privacy", DESCRIPTIONS["privacy"], privacy.privacy_command),
+        CommandSpec("mydata", DESCRIPTIONS["mydata"], privacy.mydata_command),
+        CommandSpec("edit", DESCRIPTIONS["edit"], edit.edit_command),
+        CommandSpec("forget", DESCRIPTIONS["forget"], privacy.forget_command),
         CommandSpec("cancel", DESCRIPTIONS["cancel"], cancel),
         CommandSpec(
             "invite",
@@ -97,4 +112,4 @@ def build_dialogs(content: AssessmentContent | None = None, *, stats_k: int = 10
             audience=Audience.PLATFORM_ADMIN,
         ),
     ]
-    return Dialogs(flows=tuple(flows.values()), commands=tuple(commands))
+    return Dialogs(flows=tuple(flows.values()), commands=tuple(commands), gate=privacy.gate)

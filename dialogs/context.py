@@ -18,10 +18,24 @@ from storage.models import RoleKind
 from storage.state import ConversationState
 from storage.uow import UnitOfWork
 
+PERSONAL_KEY: Final = "_pm"
+"""State key of the list of [message id, unix time] of messages that showed personal data."""
 STALE_BUTTON: Final = N_("That button is from an older message. Please use the newest one.")
 SCREEN_EPOCH_MS: Final = (
     1_704_067_200_000  # 2024-01-01: fresh states start their screen counter here
 )
+
+
+def personal_messages(state: ConversationState) -> list[list[int]]:
+    """[message id, unix time] of the bot's recent messages that showed personal data."""
+    entries = state.data.get(PERSONAL_KEY)
+    if not isinstance(entries, list):
+        return []
+    return [
+        [int(e[0]), int(e[1])]
+        for e in entries
+        if isinstance(e, list) and len(e) == 2 and all(isinstance(x, int) for x in e)
+    ]
 
 
 def fresh_state(now: datetime) -> ConversationState:
@@ -48,9 +62,13 @@ class Context:
     now: datetime
     flows: Mapping[str, Flow] = field(default_factory=dict)
     """Every flow by code (to resume the current one)."""
+    user_key: str = ""
+    """The sender's pseudonymous key in the state store (and for files kept about them)."""
     effects: list[Effect] = field(default_factory=list)
     edit_target: int | None = None
     """Message that ``show`` edits: the one whose button was pressed; None sends a new one."""
+    forget_state: bool = False
+    """Set by an erasure: the engine deletes everything the state store holds for this user."""
 
     def __post_init__(self) -> None:
         event = self.incoming.event
@@ -86,16 +104,18 @@ class Context:
 
     # --- output -------------------------------------------------------------------------------
 
-    def say(self, text: str, keyboard: Keyboard | None = None) -> None:
-        """Send a new message to the sender's chat."""
-        self.effects.append(Send(self.chat_id, text, keyboard))
+    def say(self, text: str, keyboard: Keyboard | None = None, *, personal: bool = False) -> None:
+        """Send a new message to the sender's chat (``personal``: it shows personal data)."""
+        self.effects.append(Send(self.chat_id, text, keyboard, personal=personal))
 
-    def show(self, text: str, keyboard: Keyboard | None = None) -> None:
+    def show(self, text: str, keyboard: Keyboard | None = None, *, personal: bool = False) -> None:
         """Show a screen: edit the message whose button was pressed, or send a new one."""
         if self.edit_target is not None:
-            self.effects.append(Edit(self.chat_id, self.edit_target, text, keyboard))
+            self.effects.append(
+                Edit(self.chat_id, self.edit_target, text, keyboard, personal=personal)
+            )
         else:
-            self.say(text, keyboard)
+            self.say(text, keyboard, personal=personal)
 
     async def resume_flow(self) -> None:
         """Show the current flow's step again as a new message (older buttons go stale)."""
@@ -152,10 +172,14 @@ class Context:
         return Button(label, data=self.codec.encode(payload, user_id=self.user_id))
 
     def go(self, flow: str | None, step: str | None = None, **data: str | int | None) -> None:
-        """Move to ``flow``/``step`` with fresh scratch data (no personal data in it)."""
+        """Move to ``flow``/``step`` with fresh scratch data (no personal data in it).
+
+        Keys starting with ``_`` belong to the engine and survive the move.
+        """
         self.state.flow = flow
         self.state.step = step
-        self.state.data = {k: v for k, v in data.items() if v is not None}
+        engine_owned = {k: v for k, v in self.state.data.items() if k.startswith("_")}
+        self.state.data = {**engine_owned, **{k: v for k, v in data.items() if v is not None}}
 
 
 class Flow(Protocol):

@@ -24,6 +24,8 @@ class Send:
     chat_id: int
     text: str
     keyboard: Keyboard | None = None
+    personal: bool = False
+    """Shows personal data: /forget deletes it from the chat while Telegram allows (48 h)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +36,8 @@ class Edit:
     message_id: int
     text: str
     keyboard: Keyboard | None = None
+    personal: bool = False
+    """Shows personal data (see ``Send.personal``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +50,8 @@ class SendPhoto:
     caption: str | None = None
     keyboard: Keyboard | None = None
     fallback: str | None = None
+    personal: bool = False
+    """Shows personal data (see ``Send.personal``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +62,8 @@ class SendDocument:
     content: bytes
     filename: str
     caption: str | None = None
+    personal: bool = False
+    """Holds personal data (see ``Send.personal``)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final
@@ -25,14 +25,16 @@ from typing import Final
 import structlog
 
 from dialogs.context import (
+    PERSONAL_KEY,
     Audience,
     CommandSpec,
     Context,
     Flow,
     Recoverable,
     fresh_state,
+    personal_messages,
 )
-from dialogs.delivery import Messenger, perform
+from dialogs.delivery import Delivered, Messenger, perform
 from dialogs.effects import AnswerCallback, Effect, Send
 from dialogs.errors import BadPayload
 from dialogs.events import ButtonPressed, ChatKind, CommandSent, Incoming, OtherSent, TextSent
@@ -59,6 +61,34 @@ def _where(exc: BaseException) -> str:
     return f"{Path(last.filename).name}:{last.lineno}"
 
 
+PERSONAL_KEPT_SECONDS: Final = 47 * 3600
+"""Telegram lets a bot delete its messages for 48 hours; older ones cannot be taken back."""
+PERSONAL_KEPT_COUNT: Final = 50
+
+
+def remember_personal(state: ConversationState, delivered: list[Delivered], *, now: float) -> None:
+    """Note the ids of messages that showed personal data, so /forget can delete them.
+
+    Only message ids and times are kept (no content), in the state: lost with it at worst, which
+    leaves a message in the chat, never personal data in the store.
+    """
+    kept: list[list[int]] = [
+        entry for entry in personal_messages(state) if now - entry[1] < PERSONAL_KEPT_SECONDS
+    ]
+    for item in delivered:
+        if item.message_id is not None and getattr(item.effect, "personal", False):
+            kept.append([item.message_id, int(now)])
+    if kept:
+        state.data[PERSONAL_KEY] = kept[-PERSONAL_KEPT_COUNT:]
+    else:
+        state.data.pop(PERSONAL_KEY, None)
+
+
+Gate = Callable[[Context, str | None, str | None], Awaitable[bool]]
+"""Called before routing with the command name or the button's flow: False stops the update
+(the gate has said why, e.g. a new privacy policy version to agree to)."""
+
+
 class Engine:
     """Turns events into effects; shared by every runtime."""
 
@@ -72,6 +102,7 @@ class Engine:
         flows: Sequence[Flow],
         commands: Sequence[CommandSpec],
         settings: DialogSettings,
+        gate: Gate | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.db = db
@@ -85,6 +116,7 @@ class Engine:
             raise ValueError("two flows share a code")
         self.commands = {spec.name: spec for spec in commands}
         self.settings = settings
+        self.gate = gate
         self.clock = clock
 
     def user_key(self, user_id: int) -> str:
@@ -141,6 +173,7 @@ class Engine:
                         settings=self.settings,
                         now=now,
                         flows=self.flows,
+                        user_key=user_key,
                     )
                     if claim.state is None:
                         await self._recover(ctx)
@@ -158,9 +191,14 @@ class Engine:
                     )
                     effects = self._apology(incoming)
             effects = self._with_callback_answer(incoming, effects)
-            await perform(messenger, effects)
+            delivered = await perform(messenger, effects)
+            if new_state is not None:
+                remember_personal(new_state, delivered, now=time.time())
         finally:
-            await self.states.release(claim, new_state)
+            forget = ctx is not None and ctx.forget_state
+            await self.states.release(claim, None if forget else new_state)
+            if forget:
+                await self.states.forget(user_key)
             log.info(
                 "update_handled",
                 update_kind=kind,
@@ -193,12 +231,18 @@ class Engine:
                 log.info("state_recovered", flow=flow.code)
                 return
 
+    async def _passes_gate(self, ctx: Context, command: str | None, flow: str | None) -> bool:
+        return self.gate is None or await self.gate(ctx, command, flow)
+
     async def _route(self, ctx: Context) -> None:
         match ctx.incoming.event:
             case CommandSent(name, args):
-                await self._command(ctx, name, args)
+                if await self._passes_gate(ctx, name, None):
+                    await self._command(ctx, name, args)
             case ButtonPressed(data):
                 await self._button(ctx, data)
+            case TextSent(text) if not await self._passes_gate(ctx, None, None):
+                pass
             case TextSent(text):
                 flow = self.flows.get(ctx.state.flow or "")
                 if flow is None:
@@ -240,6 +284,9 @@ class Engine:
         if flow is None or not current:
             log.info("button_refused", reason="stale")
             ctx.refuse_stale()
+            return
+        if not await self._passes_gate(ctx, None, payload.flow):
+            ctx.answer()
             return
         await flow.on_button(ctx, payload)
 

@@ -22,6 +22,17 @@ class Account:
     locale: str | None
     pending_invite_id: uuid.UUID | None = None
     """An invite opened before signing up: offered once registration is done."""
+    policy_version: str | None = None
+    """Privacy policy version the account holder last agreed to (None: not signed up)."""
+
+
+def _account(row: AccountRow) -> Account:
+    return Account(
+        id=row.id,
+        locale=row.locale,
+        pending_invite_id=row.pending_invite_id,
+        policy_version=row.policy_version,
+    )
 
 
 def telegram_index(keys: KeyRing, telegram_id: int) -> bytes:
@@ -42,20 +53,12 @@ class AccountRepository:
         row = await self._session.scalar(
             select(AccountRow).where(AccountRow.tg_index == telegram_index(self._keys, telegram_id))
         )
-        return (
-            None
-            if row is None
-            else Account(id=row.id, locale=row.locale, pending_invite_id=row.pending_invite_id)
-        )
+        return None if row is None else _account(row)
 
     async def by_id(self, account_id: uuid.UUID) -> Account | None:
         """An account by its id."""
         row = await self._session.get(AccountRow, account_id)
-        return (
-            None
-            if row is None
-            else Account(id=row.id, locale=row.locale, pending_invite_id=row.pending_invite_id)
-        )
+        return None if row is None else _account(row)
 
     async def ensure(self, telegram_id: int) -> Account:
         """The account of this Telegram user, created if needed."""
@@ -83,6 +86,13 @@ class AccountRepository:
         if row is None:
             raise NotFound("account", account_id)
         row.pending_invite_id = invite_id
+
+    async def set_policy_version(self, account_id: uuid.UUID, version: str) -> None:
+        """Remember which privacy policy version the account holder agreed to."""
+        row = await self._session.get(AccountRow, account_id)
+        if row is None:
+            raise NotFound("account", account_id)
+        row.policy_version = version
 
     async def telegram_id(self, account_id: uuid.UUID) -> int:
         """Decrypt the Telegram user id of an account (to write to them)."""

@@ -10,6 +10,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as lite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.errors import NotFound
@@ -37,6 +39,7 @@ class Session:
     latest: bool
     """The person's newest finished session."""
     started_at: datetime
+    updated_at: datetime
     completed_at: datetime | None
 
 
@@ -68,6 +71,7 @@ def _session(row: AssessmentRow) -> Session:
         looks_random=row.looks_random,
         latest=row.latest,
         started_at=row.started_at,
+        updated_at=row.updated_at,
         completed_at=row.completed_at,
     )
 
@@ -184,30 +188,29 @@ class AssessmentRepository:
         seconds: float | None,
         now: datetime,
     ) -> None:
-        """Record an answer; answering a question again (after Back) replaces it."""
-        row = await self._session.get(AnswerRow, (session_id, item_id))
-        if row is None:
-            self._session.add(
-                AnswerRow(
-                    assessment_id=session_id,
-                    item_id=item_id,
-                    option_id=option_id,
-                    position=position,
-                    seconds=seconds,
-                    answered_at=now,
-                )
-            )
-        else:
-            row.option_id, row.position, row.seconds, row.answered_at = (
-                option_id,
-                position,
-                seconds,
-                now,
-            )
+        """Record an answer in one statement; answering again (after Back) replaces it.
+
+        The (session, question) key makes a double-recorded answer impossible.
+        """
+        values = {
+            "assessment_id": session_id,
+            "item_id": item_id,
+            "option_id": option_id,
+            "position": position,
+            "seconds": seconds,
+            "answered_at": now,
+        }
+        insert = pg_insert if self._session.get_bind().dialect.name == "postgresql" else lite_insert
+        statement = insert(AnswerRow).values(**values)
         await self._session.execute(
-            update(AssessmentRow).where(AssessmentRow.id == session_id).values(updated_at=now)
+            statement.on_conflict_do_update(
+                index_elements=[AnswerRow.assessment_id, AnswerRow.item_id],
+                set_={
+                    k: statement.excluded[k]
+                    for k in ("option_id", "position", "seconds", "answered_at")
+                },
+            )
         )
-        await self._session.flush()
 
     async def touch(self, session_id: uuid.UUID, *, now: datetime) -> None:
         """Mark a session as the one being answered now."""

@@ -114,6 +114,9 @@ class AccountRow(Base):
     pending_invite_id: Mapped[uuid.UUID | None] = mapped_column(
         Uuid, info=plain("an invite opened before signing up, offered after")
     )
+    policy_version: Mapped[str | None] = mapped_column(
+        String(20), info=plain("privacy policy version the account holder last agreed to")
+    )
 
 
 class Role(StrEnum):
@@ -488,3 +491,34 @@ class AuditRow(Base):
         String(80), info=plain("what it was done to: a kind and a random id, never a name")
     )
     outcome: Mapped[str] = mapped_column(String(16), info=plain("done or refused"))
+
+
+class AnonymousResultRow(Base):
+    """What stays of a quiz after /forget: answers and scores with no id, age band, month."""
+
+    __tablename__ = "anonymous_results"
+
+    id: Mapped[uuid.UUID] = mapped_column(
+        primary_key=True, default=uuid.uuid4, info=plain("random id of this row only")
+    )
+    questionnaire: Mapped[str] = mapped_column(String(12), info=plain("questionnaire id"))
+    questionnaire_version: Mapped[str] = mapped_column(String(12), info=plain("its version"))
+    key_version: Mapped[str] = mapped_column(String(12), info=plain("scoring key version"))
+    age_band: Mapped[str] = mapped_column(String(8), info=plain("age as a band, e.g. 10-12"))
+    month: Mapped[str] = mapped_column(String(7), info=plain("year and month finished"))
+    answers: Mapped[str] = mapped_column(Text, info=plain("option ids chosen (JSON)"))
+    result: Mapped[str] = mapped_column(Text, info=plain("scores and label (JSON)"))
+    top_style: Mapped[str | None] = mapped_column(String(16), info=plain("leading style"))
+    looks_random: Mapped[bool] = mapped_column(info=plain("left out of statistics"))
+
+
+class ErasureReceiptRow(Base):
+    """Proof that an erasure happened: when and what kinds of data, never whose."""
+
+    __tablename__ = "erasure_receipts"
+
+    id: Mapped[uuid.UUID] = mapped_column(
+        primary_key=True, default=uuid.uuid4, info=plain("request id, told to the person")
+    )
+    at: Mapped[datetime] = mapped_column(default=utcnow, info=plain("when it was done"))
+    categories: Mapped[str] = mapped_column(Text, info=plain("kinds of data erased, with counts"))

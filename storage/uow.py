@@ -12,6 +12,9 @@ from storage.assessments import AssessmentRepository
 from storage.audit import AuditRepository
 from storage.consents import ConsentRepository
 from storage.crypto import FieldCipher
+from storage.erasure import ErasureRepository
+from storage.files import LocalFiles
+from storage.inventory import Inventory
 from storage.keys import KeyRing
 from storage.links import LinkRepository
 from storage.organisations import OrganisationRepository
@@ -32,13 +35,21 @@ class UnitOfWork:
     organisations: OrganisationRepository
     audit: AuditRepository
     statistics: StatisticsRepository
+    inventory: Inventory
+    erasure: ErasureRepository
 
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], cipher: FieldCipher, keys: KeyRing
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        cipher: FieldCipher,
+        keys: KeyRing,
+        files: LocalFiles | None = None,
     ) -> None:
         self._sessions = sessions
         self._cipher = cipher
         self._keys = keys
+        self.files = files
+        """Files on disk about people (None when the process keeps none)."""
 
     async def __aenter__(self) -> Self:
         self._session = self._sessions()
@@ -51,6 +62,8 @@ class UnitOfWork:
         self.organisations = OrganisationRepository(self._session)
         self.audit = AuditRepository(self._session)
         self.statistics = StatisticsRepository(self._session)
+        self.inventory = Inventory(self._session, self._cipher)
+        self.erasure = ErasureRepository(self._session)
         return self
 
     async def __aexit__(
@@ -75,12 +88,17 @@ class Database:
     """Opens units of work; built once at start-up and passed down."""
 
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], cipher: FieldCipher, keys: KeyRing
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        cipher: FieldCipher,
+        keys: KeyRing,
+        files: LocalFiles | None = None,
     ) -> None:
         self.sessions = sessions
         self.cipher = cipher
         self.keys = keys
+        self.files = files
 
     def unit_of_work(self) -> UnitOfWork:
         """A new unit of work (use with ``async with``)."""
-        return UnitOfWork(self.sessions, self.cipher, self.keys)
+        return UnitOfWork(self.sessions, self.cipher, self.keys, self.files)

@@ -1,4 +1,8 @@
-"""A messenger that records effects instead of sending them (engine tests without Telegram)."""
+"""A messenger that records effects instead of sending them (engine tests without Telegram).
+
+Like Telegram, it refuses HTML it could not parse and texts over the length limits, so engine
+tests catch what the end-to-end tests would.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from dataclasses import dataclass, field
 
 from dialogs.effects import Keyboard
 from dialogs.errors import DeliveryError
+from tests.fake_telegram.html_check import parse_html
 
 
 @dataclass
@@ -33,6 +38,13 @@ class RecordingMessenger:
         if self.failures:
             raise self.failures.pop(0)
 
+    @staticmethod
+    def _check(text: str | None, limit: int) -> None:
+        if text is None:
+            return
+        parsed = parse_html(text)  # raises on HTML Telegram would refuse
+        assert 0 < len(parsed.text) <= limit, f"text of {len(parsed.text)} characters"
+
     def by_id(self, message_id: int) -> Sent:
         return next(m for m in self.messages if m.message_id == message_id)
 
@@ -45,6 +57,7 @@ class RecordingMessenger:
 
     async def send_text(self, chat_id: int, text: str, keyboard: Keyboard | None) -> int:
         self._maybe_fail()
+        self._check(text, 4096)
         sent = Sent(chat_id, next(self._ids), text, keyboard)
         self.messages.append(sent)
         return sent.message_id
@@ -53,6 +66,7 @@ class RecordingMessenger:
         self, chat_id: int, message_id: int, text: str, keyboard: Keyboard | None
     ) -> None:
         self._maybe_fail()
+        self._check(text, 4096)
         message = self.by_id(message_id)
         message.text, message.keyboard = text, keyboard
 
@@ -65,6 +79,7 @@ class RecordingMessenger:
         keyboard: Keyboard | None,
     ) -> int:
         self._maybe_fail()
+        self._check(caption, 1024)
         sent = Sent(chat_id, next(self._ids), caption or "", keyboard, kind="photo")
         self.messages.append(sent)
         return sent.message_id
@@ -73,6 +88,7 @@ class RecordingMessenger:
         self, chat_id: int, content: bytes, filename: str, caption: str | None
     ) -> int:
         self._maybe_fail()
+        self._check(caption, 1024)
         sent = Sent(chat_id, next(self._ids), caption or filename, None, kind="document")
         self.messages.append(sent)
         return sent.message_id

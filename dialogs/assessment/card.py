@@ -28,7 +28,7 @@ class ResultCard:
     text: str
     """The card, Telegram HTML."""
     headline: str
-    """One line, plain text (the picture's caption)."""
+    """One line, plain text: escape it before putting it in a message or caption."""
     chart_scores: tuple[tuple[str, str, float], ...]
     """(style, translated short name, percent) for the chart; empty when incomplete."""
     chart_title: str

@@ -12,6 +12,7 @@ import asyncio
 import secrets
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Final
 
 import structlog
@@ -36,6 +37,9 @@ log = structlog.get_logger(__name__)
 CODE: Final = "as"
 BACK: Final = N_("⬅️ Back")
 PROGRESS_CELLS: Final = 10
+TOUCH_AFTER: Final = timedelta(minutes=10)
+"""A session's last-used time is refreshed at most this often (a write saved per answer): it
+only orders a parent's open sessions and finds abandoned ones after days."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -365,6 +369,7 @@ class AssessmentFlow:
         seconds = (
             max(0.0, time.time() - int(shown_at) / 1000) if isinstance(shown_at, int) else None
         )
+        stored = await ctx.uow.assessments.answers(session.id)
         await ctx.uow.assessments.answer(
             session.id,
             item_id=item.id,
@@ -373,17 +378,23 @@ class AssessmentFlow:
             seconds=seconds,
             now=ctx.now,
         )
+        if ctx.now - session.updated_at > TOUCH_AFTER:
+            await ctx.uow.assessments.touch(session.id, now=ctx.now)
         ctx.answer()
+        answered = {*stored, item.id}
         position = questionnaire.items.index(item)
         if position + 1 < len(questionnaire.items):
             # Walk on in order: after Back, the next questions come again with their answers
             # marked, until the first unanswered one.
             following = questionnaire.items[position + 1]
-            stored = await ctx.uow.assessments.answers(session.id)
             if following.id in stored:
                 self._ask(ctx, session, following, chosen=stored[following.id].option_id)
                 return
-        await self._ask_next(ctx, person, session)
+        unanswered = next((i for i in questionnaire.items if i.id not in answered), None)
+        if unanswered is None:
+            await self._finish(ctx, person, session)
+        else:
+            self._ask(ctx, session, unanswered)
 
     async def _back(self, ctx: Context, players: Players) -> None:
         current = await self._current(ctx, players)
@@ -486,8 +497,12 @@ class AssessmentFlow:
         )
         if card.chart_scores:
             png = await asyncio.to_thread(style_chart, card.chart_scores, title=card.chart_title)
-            ctx.effects.append(SendPhoto(ctx.chat_id, png, "play-style.png", caption=card.headline))
-        ctx.say(card.text, buttons)
+            ctx.effects.append(
+                SendPhoto(
+                    ctx.chat_id, png, "play-style.png", caption=escape(card.headline), personal=True
+                )
+            )
+        ctx.say(card.text, buttons, personal=True)
 
     async def _why(self, ctx: Context, person: Profile) -> None:
         session = await ctx.uow.assessments.latest_complete(person.id)

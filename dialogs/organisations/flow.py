@@ -22,6 +22,7 @@ from dialogs.context import Context, keyboard
 from dialogs.effects import Button, SendDocument, SendPhoto
 from dialogs.markup import escape
 from dialogs.organisations import mails, service
+from dialogs.organisations.service import MemberEvent
 from dialogs.organisations.statistics import OrganisationStatistics, csv_rows
 from dialogs.payload import Payload
 from dialogs.spreadsheets import csv_bytes, xlsx_bytes
@@ -266,7 +267,7 @@ class OrganisationFlow:
         lines.append(
             ctx._("They see: first name, last name, age, e-mail, address, hours outside, results.")
         )
-        ctx.say("\n".join(lines), keyboard(*rows))
+        ctx.say("\n".join(lines), keyboard(*rows), personal=True)
 
     async def _links(self, ctx: Context) -> list[tuple[Profile, Organisation]]:
         if ctx.account is None:
@@ -320,22 +321,9 @@ class OrganisationFlow:
 
     async def tell_admins(self, ctx: Context, organisation: Organisation, *, kind: str) -> None:
         """Tell an organisation's admins something happened to a member, without who."""
-        for account_id in await ctx.uow.organisations.admins_of(organisation.id):
-            account = await ctx.uow.accounts.by_id(account_id)
-            texts = ctx.translator.texts(account.locale if account else None)
-            if kind == "left":
-                message = texts.gettext("A member left {org}. Their data is no longer shared.")
-            elif kind == "corrected":
-                message = texts.gettext(
-                    "A member of {org} corrected their profile. Ask for a new export if you keep "
-                    "one."
-                )
-            else:
-                message = texts.gettext(
-                    "A member of {org} had their data erased. Delete any copies you keep."
-                )
-            chat = await ctx.uow.accounts.telegram_id(account_id)
-            ctx.tell(chat, message.format(org=escape(organisation.name)))
+        ctx.effects.extend(
+            await service.notify_admins(ctx.uow, ctx.translator, organisation, MemberEvent(kind))
+        )
 
     # --- admins -----------------------------------------------------------------------------
 

@@ -7,12 +7,15 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Final
 
 from dialogs.assessment.catalog import ContentCatalog, translate
 from dialogs.assessment.content import AssessmentContent
 from dialogs.assessment.scoring import Result
-from dialogs.i18n import Texts
+from dialogs.effects import Effect, Send
+from dialogs.i18n import Texts, Translator
+from dialogs.markup import escape
 from dialogs.organisations.statistics import OrganisationStatistics, build
 from dialogs.spreadsheets import Cell
 from storage.audit import Outcome
@@ -23,6 +26,40 @@ from storage.uow import UnitOfWork
 CODE_PATTERN: Final = re.compile(r"^[a-z0-9][a-z0-9_-]{1,31}$")
 INVITE_TOKEN_BYTES: Final = 16
 """22 characters of A-Z a-z 0-9 _ -: fits Telegram's 64-character start payload with room."""
+
+
+class MemberEvent(StrEnum):
+    """What an organisation's admins are told about a member (art. 19: never who, or what)."""
+
+    LEFT = "left"
+    """The member withdrew their consent."""
+    CORRECTED = "corrected"
+    """The member corrected their profile."""
+    ERASED = "erased"
+    """The member's data was erased."""
+
+
+async def notify_admins(
+    uow: UnitOfWork, translator: Translator, organisation: Organisation, event: MemberEvent
+) -> list[Effect]:
+    """A message to each admin of the organisation, in their language, naming no member."""
+    effects: list[Effect] = []
+    for account_id in await uow.organisations.admins_of(organisation.id):
+        account = await uow.accounts.by_id(account_id)
+        texts = translator.texts(account.locale if account else None)
+        if event is MemberEvent.LEFT:
+            message = texts.gettext("A member left {org}. Their data is no longer shared.")
+        elif event is MemberEvent.CORRECTED:
+            message = texts.gettext(
+                "A member of {org} corrected their profile. Ask for a new export if you keep one."
+            )
+        else:
+            message = texts.gettext(
+                "A member of {org} had their data erased. Delete any copies you keep."
+            )
+        chat = await uow.accounts.telegram_id(account_id)
+        effects.append(Send(chat, message.format(org=escape(organisation.name))))
+    return effects
 
 
 class OrganisationError(ValueError):

@@ -14,7 +14,7 @@ import structlog
 
 from dialogs.context import keyboard
 from dialogs.effects import Button, Effect, Send
-from dialogs.i18n import Translator
+from dialogs.i18n import Texts, Translator
 from dialogs.markup import escape
 from dialogs.payload import Payload, PayloadCodec
 from dialogs.registration.fields import FieldName
@@ -100,13 +100,29 @@ async def answer(
     if isinstance(link, LinkProblem):
         return link
     child = await uow.people.get(link.person_id)
-    if child.status is not ProfileStatus.AWAITING_CONSENT or not await uow.links.use(link, now=now):
+    renewal = child.status is ProfileStatus.ACTIVE  # a new policy version to agree to
+    if (
+        child.status is not ProfileStatus.AWAITING_CONSENT and not renewal
+    ) or not await uow.links.use(link, now=now):
         return LinkProblem.USED
     account = await uow.accounts.by_id(child.account_id)
     telegram_id = await uow.accounts.telegram_id(child.account_id)
     locale = (account.locale if account else None) or link.locale
     texts = translator.texts(locale)
     name = escape(child.nickname or "")
+    if renewal:
+        return await _renewal(
+            uow,
+            child.id,
+            child.account_id,
+            approve,
+            texts,
+            settings,
+            now,
+            link.locale,
+            name,
+            telegram_id,
+        )
     if not approve:
         await uow.people.delete(child.id)
         log.info("consent_declined")
@@ -128,6 +144,7 @@ async def answer(
         policy_version=settings.policy_version,
         now=now,
     )
+    await uow.accounts.set_policy_version(child.account_id, settings.policy_version)
     steps = steps_for(child, settings.fields, consented=True)
     after = following(steps, Step.SEND_CONSENT)
     await uow.people.set_status(child.id, ProfileStatus.DRAFT)
@@ -155,6 +172,47 @@ async def answer(
         locale=link.locale,
         password_token=password_token,
         effects=[Send(telegram_id, message, keyboard([go_on]))],
+    )
+
+
+async def _renewal(
+    uow: UnitOfWork,
+    person_id: uuid.UUID,
+    account_id: uuid.UUID,
+    approve: bool,
+    texts: Texts,
+    settings: DialogSettings,
+    now: datetime,
+    locale: str,
+    name: str,
+    telegram_id: int,
+) -> ConsentAnswered:
+    """A parent's answer about a new policy version for a child who is already signed up.
+
+    A yes is recorded; a no changes nothing yet (the child can still use /forget), and the bot
+    keeps asking before anything else goes on.
+    """
+    if approve:
+        await uow.consents.give(
+            person_id=person_id,
+            scope=ConsentScope.SERVICE,
+            given_by=GivenBy.PARENT,
+            method=Method.EMAIL,
+            policy_version=settings.policy_version,
+            now=now,
+        )
+        await uow.accounts.set_policy_version(account_id, settings.policy_version)
+        message = texts.gettext("🎉 Your parent said yes to the new privacy promise, {name}!")
+    else:
+        message = texts.gettext(
+            "Your parent said no to the new privacy promise, {name}. Ask them about it, or "
+            "use /forget to delete your data."
+        )
+    return ConsentAnswered(
+        approved=approve,
+        child=name,
+        locale=locale,
+        effects=[Send(telegram_id, message.format(name=name))],
     )
 
 

@@ -272,7 +272,8 @@ class RegistrationFlow:
             navigation.append(ctx.button(ctx._(SKIP), CODE, "skip"))
         if step is Step.SEND_CONSENT:
             navigation = []
-        ctx.show(text, keyboard(*extra, navigation))
+        shows_data = step in (Step.CONFIRM, Step.SEND_CONSENT)
+        ctx.show(text, keyboard(*extra, navigation), personal=shows_data)
 
     def _confirm_label(self, ctx: Context, profile: Profile) -> str:
         if profile.role is Role.CHILD:
@@ -555,6 +556,8 @@ class RegistrationFlow:
                 now=ctx.now,
             )
         await ctx.uow.people.set_status(profile.id, ProfileStatus.ACTIVE, now=ctx.now)
+        if profile.role is not Role.CHILD:
+            await ctx.uow.accounts.set_policy_version(profile.account_id, settings.policy_version)
         log.info("registration_completed", role=profile.role.value)
         name = escape(profile.nickname or "")
         if profile.role is Role.CHILD:

@@ -11,7 +11,7 @@ import pytest
 
 from bot.services import Services
 from storage.crypto import FieldCipher, key_id_of
-from storage.keys import KeyRing, build_key_ring, format_data_keys, new_key, new_key_id
+from storage.keys import KeyRing, new_key_id
 from storage.rotation import encrypted_columns, pending_cells, rotate
 from storage.uow import Database
 from tests.chat import ChatDriver

@@ -1,0 +1,109 @@
+"""/forget: erase a person (or a parent's child, or a parent and all their children).
+
+In one transaction: keep the quiz results anonymously (no id, age as a band, month only), tell
+linked organisations that a member was erased (art. 19), queue exactly one confirmation mail to
+the address on file (the mail has no owner, so it outlives the profile and is emptied once sent),
+delete every row, and keep a receipt with no identifier. Files on disk (.eml copies, saved chat
+files) go first. Running it again finds nothing left and harms nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from dialogs.effects import Effect
+from dialogs.i18n import Translator
+from dialogs.organisations.service import MemberEvent, notify_admins
+from dialogs.organisations.statistics import age_band
+from dialogs.privacy import mails
+from storage.consents import ConsentScope
+from storage.erasure import AnonymousResult
+from storage.inventory import Subject
+from storage.models import SessionStatus
+from storage.people import Profile
+from storage.uow import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class Erased:
+    """What an erasure did."""
+
+    receipt_id: uuid.UUID
+    categories: dict[str, int]
+    effects: list[Effect] = field(default_factory=list)
+
+
+async def erase(
+    uow: UnitOfWork,
+    *,
+    people: Sequence[Profile],
+    account_id: uuid.UUID | None,
+    user_key: str | None,
+    contact: Profile | None,
+    locale: str,
+    translator: Translator,
+    now: datetime,
+) -> Erased:
+    """Erase ``people`` (and the account, when ``account_id`` is given)."""
+    person_ids = [p.id for p in people]
+    subject = Subject(account_ids=[account_id] if account_id else [], person_ids=person_ids)
+    categories = {k: v for k, v in (await uow.inventory.counts(subject)).items() if v}
+    anonymous = []
+    organisations: dict[uuid.UUID, None] = {}
+    for person in people:
+        for session in await uow.assessments.history(person.id):
+            if session.status is not SessionStatus.COMPLETE or session.result is None:
+                continue
+            answers = await uow.assessments.answers(session.id)
+            anonymous.append(
+                AnonymousResult(
+                    questionnaire=session.questionnaire,
+                    questionnaire_version=session.questionnaire_version,
+                    key_version=session.key_version,
+                    age_band=age_band(session.age),
+                    month=(session.completed_at or now).strftime("%Y-%m"),
+                    answers={item: a.option_id for item, a in answers.items()},
+                    result=session.result,
+                    top_style=session.result.get("primary", [None])[0]
+                    if session.result.get("primary")
+                    else None,
+                    looks_random=session.looks_random,
+                )
+            )
+        for consent in await uow.consents.for_person(person.id):
+            if consent.scope is ConsentScope.ORGANISATION and consent.organisation_id:
+                organisations[consent.organisation_id] = None
+    effects: list[Effect] = []
+    for organisation_id in organisations:
+        organisation = await uow.organisations.get(organisation_id)
+        effects += await notify_admins(uow, translator, organisation, MemberEvent.ERASED)
+    files = uow.files
+    if files is not None:  # copies on disk go first: if the database step fails, retry finds it
+        files.delete_mails(await uow.erasure.queued_mails(person_ids))
+        if user_key is not None and account_id is not None:
+            files.delete_chat_files(user_key)
+    await uow.erasure.keep_anonymous(anonymous)
+    receipt_id = await uow.erasure.receipt(categories, now=now)
+    if contact is not None and contact.email:
+        await uow.outbox.add(
+            mails.erasure_confirmation(
+                translator.texts(locale),
+                to=contact.email,
+                names=[p.nickname or "" for p in people],
+                receipt=str(receipt_id),
+            ),
+            purpose="erasure",
+            person_id=None,
+            now=now,
+        )
+    await uow.erasure.delete(person_ids=person_ids, account_ids=subject.account_ids)
+    return Erased(receipt_id=receipt_id, categories=categories, effects=effects)
+
+
+def categories_text(categories: dict[str, int]) -> str:
+    """The receipt's categories as stored (JSON), for logs and tests."""
+    return json.dumps(categories, sort_keys=True)

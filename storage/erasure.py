@@ -1,0 +1,107 @@
+"""Erasure: the rows of a subject, deleted in one transaction; what stays is anonymous.
+
+Deleting a profile deletes, through foreign keys, its consents, links, queued mails, quiz
+sessions and answers; deleting an account deletes its roles. Before that the quiz results are
+copied without any id into ``anonymous_results``, and a receipt with no identifier is kept.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import (
+    AccountRow,
+    AnonymousResultRow,
+    ErasureReceiptRow,
+    OutboxRow,
+    PersonRow,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AnonymousResult:
+    """A quiz result with nothing that points at anyone."""
+
+    questionnaire: str
+    questionnaire_version: str
+    key_version: str
+    age_band: str
+    month: str
+    answers: Mapping[str, str]
+    result: Mapping[str, Any]
+    top_style: str | None
+    looks_random: bool
+
+
+class ErasureRepository:
+    """Keeps the anonymous remainder, deletes the rest, writes the receipt; never commits."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def queued_mails(self, person_ids: Sequence[uuid.UUID]) -> list[uuid.UUID]:
+        """Outbox mails about these people (their .eml copies are deleted too)."""
+        if not person_ids:
+            return []
+        return list(
+            await self._session.scalars(
+                select(OutboxRow.id).where(OutboxRow.person_id.in_(list(person_ids)))
+            )
+        )
+
+    async def keep_anonymous(self, results: Sequence[AnonymousResult]) -> None:
+        """Store anonymous copies of results (no id, age band, month)."""
+        for item in results:
+            self._session.add(
+                AnonymousResultRow(
+                    id=uuid.uuid4(),
+                    questionnaire=item.questionnaire,
+                    questionnaire_version=item.questionnaire_version,
+                    key_version=item.key_version,
+                    age_band=item.age_band,
+                    month=item.month,
+                    answers=json.dumps(dict(item.answers), sort_keys=True),
+                    result=json.dumps(dict(item.result), sort_keys=True),
+                    top_style=item.top_style,
+                    looks_random=item.looks_random,
+                )
+            )
+        await self._session.flush()
+
+    async def delete(
+        self, *, person_ids: Sequence[uuid.UUID], account_ids: Sequence[uuid.UUID]
+    ) -> None:
+        """Delete profiles (children first) and accounts, with everything hanging off them."""
+        if person_ids:
+            ids = list(person_ids)
+            await self._session.execute(
+                delete(PersonRow).where(PersonRow.id.in_(ids), PersonRow.parent_id.is_not(None))
+            )
+            await self._session.execute(delete(PersonRow).where(PersonRow.id.in_(ids)))
+        if account_ids:
+            await self._session.execute(
+                delete(AccountRow).where(AccountRow.id.in_(list(account_ids)))
+            )
+
+    async def receipt(self, categories: Mapping[str, int], *, now: datetime) -> uuid.UUID:
+        """Keep proof of the erasure: its id, time and the kinds of data, never whose."""
+        receipt_id = uuid.uuid4()
+        self._session.add(
+            ErasureReceiptRow(
+                id=receipt_id, at=now, categories=json.dumps(dict(categories), sort_keys=True)
+            )
+        )
+        await self._session.flush()
+        return receipt_id
+
+    async def receipt_exists(self, receipt_id: uuid.UUID) -> bool:
+        """Whether a receipt with this id was written."""
+        return await self._session.get(ErasureReceiptRow, receipt_id) is not None
