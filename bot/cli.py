@@ -17,10 +17,14 @@ import typer
 from bot.config import ConfigError, Runtime, Settings, load_settings
 from bot.lifecycle import running
 from bot.logs import setup_logging
+from bot.runtimes.terminal import html_to_plain
 from bot.services import Services, build_services, load_keys, open_database
 from dialogs.assessment.loader import load_content
 from dialogs.assessment.rescoring import rescore
+from dialogs.context import CommandHandler, Context
+from dialogs.effects import Send
 from dialogs.errors import ContentError
+from dialogs.events import CommandSent, Incoming, UserRef
 from dialogs.organisations.service import (
     OrganisationError,
     add_admin,
@@ -30,6 +34,7 @@ from dialogs.organisations.service import (
     statistics,
 )
 from dialogs.organisations.statistics import csv_rows
+from dialogs.requests.flow import RequestsFlow
 from dialogs.spreadsheets import csv_bytes
 from storage import migrate as migrations
 from storage.crypto import FieldCipher
@@ -45,6 +50,7 @@ from storage.keys import (
 )
 from storage.organisations import Organisation
 from storage.rotation import pending_cells, rotate, rows_to_check
+from storage.state import ConversationState
 from storage.uow import Database, UnitOfWork
 
 app = typer.Typer(
@@ -399,6 +405,110 @@ def org_stats(code: str) -> None:
         sys.stdout.write(csv_bytes(csv_rows(stats, hidden=f"<{stats.k}")).decode("utf-8-sig"))
 
     _org_command(work)
+
+
+requests_app = typer.Typer(
+    help="Requests that need a person (the same as the admin commands in the chat).",
+    no_args_is_help=True,
+)
+app.add_typer(requests_app, name="requests")
+CLI_CHAT = 0
+"""The "chat" of the command line: what the handlers say to it is printed."""
+
+
+def _request_command(pick: Callable[[RequestsFlow], CommandHandler], args: str) -> None:
+    """Run a request command's chat handler here: its answer is printed, messages to people are
+    sent through Telegram when BOT_TOKEN is set."""
+    settings = _settings()
+    setup_logging("WARNING")
+
+    async def run_handler() -> None:
+        services = await build_services(settings)
+        try:
+            if settings.bot_token is not None:
+                from bot.runtimes.aiogram_app import AiogramMessenger, build_bot
+
+                bot = build_bot(settings.bot_token.get_secret_value(), settings.telegram_api_url)
+                services.messenger = AiogramMessenger(bot)
+            engine = services.engine
+            async with services.db.unit_of_work() as uow:
+                ctx = Context(
+                    incoming=Incoming(None, UserRef(CLI_CHAT), CLI_CHAT, CommandSent("cli")),
+                    state=ConversationState(),
+                    uow=uow,
+                    account=None,
+                    translator=services.translator,
+                    texts=services.translator.texts(settings.default_locale),
+                    codec=engine.codec,
+                    settings=engine.settings,
+                    now=engine.clock(),
+                )
+                await pick(services.dialogs.requests)(ctx, args)
+                await uow.commit()
+            for effect in ctx.effects:
+                if isinstance(effect, Send) and effect.chat_id == CLI_CHAT:
+                    typer.echo(html_to_plain(effect.text))
+            await services.deliver(
+                [e for e in ctx.effects if getattr(e, "chat_id", None) != CLI_CHAT]
+            )
+        finally:
+            await services.close()
+
+    _run_async(run_handler)
+
+
+@requests_app.command("list")
+def requests_list() -> None:
+    """Open requests, the earliest deadline first."""
+    _request_command(lambda r: r.list_command, "")
+
+
+@requests_app.command("show")
+def requests_show(number: int) -> None:
+    """One request and its messages."""
+    _request_command(lambda r: r.show_command, str(number))
+
+
+@requests_app.command("done")
+def requests_done(number: int) -> None:
+    """Close a request."""
+    _request_command(lambda r: r.done_command, str(number))
+
+
+@requests_app.command("reject")
+def requests_reject(number: int, reason: str) -> None:
+    """Refuse a request; the person gets the reason."""
+    _request_command(lambda r: r.reject_command, f"{number} {reason}")
+
+
+@requests_app.command("extend")
+def requests_extend(number: int, reason: str) -> None:
+    """Two more months; the person gets the reason (only within the first month)."""
+    _request_command(lambda r: r.extend_command, f"{number} {reason}")
+
+
+@requests_app.command("hold")
+def requests_hold(number: int, reason: str) -> None:
+    """Legal hold: the person's data cannot be erased until released."""
+    _request_command(lambda r: r.hold_command, f"{number} {reason}")
+
+
+@requests_app.command("release")
+def requests_release(number: int) -> None:
+    """End a hold."""
+    _request_command(lambda r: r.release_command, str(number))
+
+
+@requests_app.command("reply")
+def requests_reply(number: int, text: str) -> None:
+    """Answer the person of a request (sent when BOT_TOKEN is set)."""
+    _request_command(lambda r: r.reply_command, f"{number} {text}")
+
+
+@requests_app.command("new")
+def requests_new(kind: str, email: str, text: str) -> None:
+    """Register a request that came another way, e.g. a parent who lost their Telegram account."""
+    _request_command(lambda r: r.new_command, f"{kind} {email} {text}")
 
 
 def main() -> None:

@@ -70,6 +70,7 @@ class Settings(BaseSettings):
     stats_k: int = Field(default=10, ge=2, le=1000)
     bot_username: str = Field(default="playbot", pattern=r"^[A-Za-z0-9_]{3,64}$")
     privacy_contact: str = "privacy@example.org"
+    admin_chat_id: int | None = None
 
     @field_validator("bot_token")
     @classmethod

@@ -143,6 +143,24 @@ class Retention:
         return given_up + purged
 
 
+class Reminders:
+    """Posts requests due within a week, and overdue ones, to the admin chat once a day each."""
+
+    def __init__(self, services: Services) -> None:
+        self._services = services
+
+    async def run(self, now: datetime) -> int:
+        """One round: claims today's reminder per request, so several workers post it once."""
+        services = self._services
+        async with services.db.unit_of_work() as uow:
+            effects = await services.dialogs.requests.reminders(
+                uow, services.translator, now=now, locale=services.settings.default_locale
+            )
+            await uow.commit()
+        await services.deliver(effects)
+        return len(effects)
+
+
 def standard_jobs(services: Services) -> list[Job]:
     """Every background job of the bot. Note: the periods are documented in the README."""
     sender = MailSender(services.db, mail_transport(services), sender=services.settings.mail_from)
@@ -155,4 +173,5 @@ def standard_jobs(services: Services) -> list[Job]:
         Job("purge_links", 3600.0, retention.purge_links),
         Job("purge_mails", 600.0, retention.purge_mails),
         Job("purge_files", 3600.0, retention.purge_files),
+        Job("request_reminders", 3600.0, Reminders(services).run),
     ]

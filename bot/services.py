@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 import locales
 from bot.config import ConfigError, Settings
-from dialogs.app import build_dialogs
+from dialogs.app import Dialogs, build_dialogs
 from dialogs.delivery import Messenger, perform
 from dialogs.effects import Effect
 from dialogs.engine import Engine
@@ -69,6 +69,7 @@ class Services:
     states: StateStore
     translator: Translator
     engine: Engine
+    dialogs: Dialogs
     messenger: Messenger | None = None
     """Set by the running runtime, so work outside updates (web pages, jobs) can send too."""
 
@@ -140,7 +141,11 @@ async def build_services(settings: Settings) -> Services:
                 f"cannot reach Redis at REDIS_URL ({type(exc).__name__}); check that it is running."
             ) from None
     translator = Translator(locales.DIRECTORY, default=settings.default_locale)
-    dialogs = build_dialogs(stats_k=settings.stats_k, privacy_contact=settings.privacy_contact)
+    dialogs = build_dialogs(
+        stats_k=settings.stats_k,
+        privacy_contact=settings.privacy_contact,
+        admin_chat_id=settings.admin_chat_id,
+    )
     engine = Engine(
         db=db,
         states=states,
@@ -150,6 +155,9 @@ async def build_services(settings: Settings) -> Services:
         commands=dialogs.commands,
         settings=settings.dialog_settings(),
         gate=dialogs.gate,
+        group_reply=dialogs.group_reply,
+        delivery_hook=dialogs.delivery_hook,
+        offer_help=dialogs.offer_help,
     )
     await bootstrap_admins(db, settings.admin_ids)
     return Services(
@@ -160,4 +168,5 @@ async def build_services(settings: Settings) -> Services:
         states=states,
         translator=translator,
         engine=engine,
+        dialogs=dialogs,
     )

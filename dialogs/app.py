@@ -8,12 +8,13 @@ from dialogs.assessment.content import AssessmentContent
 from dialogs.assessment.flow import AssessmentFlow
 from dialogs.assessment.loader import load_content
 from dialogs.common.flow import DESCRIPTIONS, LanguageFlow, cancel, help_command
-from dialogs.context import Audience, CommandSpec, Context, Flow
-from dialogs.engine import Gate
+from dialogs.context import Audience, CommandHandler, CommandSpec, Context, Flow
+from dialogs.engine import DeliveryHook, Gate, GroupReply
 from dialogs.organisations.flow import OrganisationFlow
 from dialogs.privacy.edit import EditFlow
 from dialogs.privacy.flow import RETENTION, PrivacyFlow
 from dialogs.registration.flow import RegistrationFlow
+from dialogs.requests.flow import RequestsFlow
 from storage.people import Profile
 
 
@@ -24,6 +25,11 @@ class Dialogs:
     flows: tuple[Flow, ...]
     commands: tuple[CommandSpec, ...]
     gate: Gate
+    group_reply: GroupReply
+    delivery_hook: DeliveryHook
+    offer_help: CommandHandler
+    requests: RequestsFlow
+    """For the reminder job."""
 
 
 def build_dialogs(
@@ -31,6 +37,7 @@ def build_dialogs(
     *,
     stats_k: int = 10,
     privacy_contact: str = "privacy@example.org",
+    admin_chat_id: int | None = None,
 ) -> Dialogs:
     """Wire the flows together; the engine gets the result."""
     content = content or load_content()
@@ -54,8 +61,14 @@ def build_dialogs(
     )
     privacy = PrivacyFlow(contact=privacy_contact, retention=RETENTION)
     edit = EditFlow(content.tiers.bands)
-    for flow in (language, registration, assessment, organisations, privacy, edit):
+    requests = RequestsFlow(admin_chat_id=admin_chat_id)
+    for flow in (language, registration, assessment, organisations, privacy, edit, requests):
         flows[flow.code] = flow
+
+    def admin(name: str, handler: CommandHandler, audience: Audience) -> CommandSpec:
+        return CommandSpec(name, DESCRIPTIONS[name], handler, menu=False, audience=audience)
+
+    org_admin, platform_admin = Audience.ORG_ADMIN, Audience.PLATFORM_ADMIN
     # Note: order matters. It is the order of Telegram's command menu and of /help.
     commands += [
         CommandSpec("start", DESCRIPTIONS["start"], registration.start),
@@ -69,47 +82,29 @@ def build_dialogs(
         CommandSpec("edit", DESCRIPTIONS["edit"], edit.edit_command),
         CommandSpec("forget", DESCRIPTIONS["forget"], privacy.forget_command),
         CommandSpec("cancel", DESCRIPTIONS["cancel"], cancel),
-        CommandSpec(
-            "invite",
-            DESCRIPTIONS["invite"],
-            organisations.invite_command,
-            menu=False,
-            audience=Audience.ORG_ADMIN,
-        ),
-        CommandSpec(
-            "invites",
-            DESCRIPTIONS["invites"],
-            organisations.invites_command,
-            menu=False,
-            audience=Audience.ORG_ADMIN,
-        ),
-        CommandSpec(
-            "stats",
-            DESCRIPTIONS["stats"],
-            organisations.stats_command,
-            menu=False,
-            audience=Audience.ORG_ADMIN,
-        ),
-        CommandSpec(
-            "export",
-            DESCRIPTIONS["export"],
-            organisations.export_command,
-            menu=False,
-            audience=Audience.ORG_ADMIN,
-        ),
-        CommandSpec(
-            "neworg",
-            DESCRIPTIONS["neworg"],
-            organisations.new_org_command,
-            menu=False,
-            audience=Audience.PLATFORM_ADMIN,
-        ),
-        CommandSpec(
-            "orgadmin",
-            DESCRIPTIONS["orgadmin"],
-            organisations.org_admin_command,
-            menu=False,
-            audience=Audience.PLATFORM_ADMIN,
-        ),
+        admin("invite", organisations.invite_command, org_admin),
+        admin("invites", organisations.invites_command, org_admin),
+        admin("stats", organisations.stats_command, org_admin),
+        admin("export", organisations.export_command, org_admin),
+        admin("requests", requests.list_command, platform_admin),
+        admin("request", requests.show_command, platform_admin),
+        admin("assign", requests.assign_command, platform_admin),
+        admin("reply", requests.reply_command, platform_admin),
+        admin("done", requests.done_command, platform_admin),
+        admin("reject", requests.reject_command, platform_admin),
+        admin("extend", requests.extend_command, platform_admin),
+        admin("hold", requests.hold_command, platform_admin),
+        admin("release", requests.release_command, platform_admin),
+        admin("newrequest", requests.new_command, platform_admin),
+        admin("neworg", organisations.new_org_command, platform_admin),
+        admin("orgadmin", organisations.org_admin_command, platform_admin),
     ]
-    return Dialogs(flows=tuple(flows.values()), commands=tuple(commands), gate=privacy.gate)
+    return Dialogs(
+        flows=tuple(flows.values()),
+        commands=tuple(commands),
+        gate=privacy.gate,
+        group_reply=requests.admin_reply,
+        delivery_hook=requests.remember_posts,
+        offer_help=requests.offer,
+        requests=requests,
+    )

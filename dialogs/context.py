@@ -18,6 +18,8 @@ from storage.models import RoleKind
 from storage.state import ConversationState
 from storage.uow import UnitOfWork
 
+SHARED_USER: Final = 0
+"""Buttons in a group chat are signed for this "user": anyone there may press them."""
 PERSONAL_KEY: Final = "_pm"
 """State key of the list of [message id, unix time] of messages that showed personal data."""
 STALE_BUTTON: Final = N_("That button is from an older message. Please use the newest one.")
@@ -139,6 +141,10 @@ class Context:
             return
         self.effects.append(AnswerCallback(event.callback_id, text, alert))
 
+    async def may_use_admin(self) -> bool:
+        """Whether the sender is a platform admin (checked in SQL)."""
+        return await self.may_use(Audience.PLATFORM_ADMIN)
+
     async def may_use(self, audience: Audience) -> bool:
         """Whether the sender holds the role a command needs (roles are data in SQL)."""
         if audience is Audience.EVERYONE:
@@ -163,13 +169,34 @@ class Context:
         self.state.screen += 1
 
     def button(
-        self, label: str, flow: str, action: str, arg: str = "", *, timeless: bool = False
+        self,
+        label: str,
+        flow: str,
+        action: str,
+        arg: str = "",
+        *,
+        timeless: bool = False,
+        shared: bool = False,
     ) -> Button:
-        """A signed button of ``flow``; ``timeless`` buttons never go stale."""
+        """A signed button of ``flow``; ``timeless`` buttons never go stale.
+
+        ``shared`` buttons are for a group (the admin chat): anyone there may press them, so they
+        are signed for no user and never go stale; the flow checks the presser's role.
+        """
         payload = Payload(
-            flow=flow, action=action, arg=arg, screen=0 if timeless else self.state.screen
+            flow=flow,
+            action=action,
+            arg=arg,
+            screen=0 if timeless or shared else self.state.screen,
         )
-        return Button(label, data=self.codec.encode(payload, user_id=self.user_id))
+        return Button(
+            label, data=self.codec.encode(payload, user_id=SHARED_USER if shared else self.user_id)
+        )
+
+    def button_for(self, user_id: int, label: str, flow: str, action: str, arg: str = "") -> Button:
+        """A timeless button for another person's private chat (e.g. "Reply" to an answer)."""
+        payload = Payload(flow=flow, action=action, arg=arg, screen=0)
+        return Button(label, data=self.codec.encode(payload, user_id=user_id))
 
     def go(self, flow: str | None, step: str | None = None, **data: str | int | None) -> None:
         """Move to ``flow``/``step`` with fresh scratch data (no personal data in it).

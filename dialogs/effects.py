@@ -26,6 +26,8 @@ class Send:
     keyboard: Keyboard | None = None
     personal: bool = False
     """Shows personal data: /forget deletes it from the chat while Telegram allows (48 h)."""
+    tag: str | None = None
+    """Asks the engine to hand the sent message's id to a delivery hook (``prefix:value``)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,7 +26,9 @@ import structlog
 
 from dialogs.context import (
     PERSONAL_KEY,
+    SHARED_USER,
     Audience,
+    CommandHandler,
     CommandSpec,
     Context,
     Flow,
@@ -45,7 +47,7 @@ from storage.audit import Outcome
 from storage.errors import StateBusy
 from storage.keys import KeyRing
 from storage.state import ConversationState, StateStore
-from storage.uow import Database
+from storage.uow import Database, UnitOfWork
 
 log = structlog.get_logger(__name__)
 
@@ -61,6 +63,8 @@ def _where(exc: BaseException) -> str:
     return f"{Path(last.filename).name}:{last.lineno}"
 
 
+MISSES_KEY: Final = "_miss"
+"""State key counting texts in a row the bot could not place (two: offer a person)."""
 PERSONAL_KEPT_SECONDS: Final = 47 * 3600
 """Telegram lets a bot delete its messages for 48 hours; older ones cannot be taken back."""
 PERSONAL_KEPT_COUNT: Final = 50
@@ -84,6 +88,10 @@ def remember_personal(state: ConversationState, delivered: list[Delivered], *, n
         state.data.pop(PERSONAL_KEY, None)
 
 
+GroupReply = Callable[[Context, str], Awaitable[bool]]
+"""Handles a reply in a group chat (an admin answering a request); True when it did."""
+DeliveryHook = Callable[[UnitOfWork, list[tuple[str, int]]], Awaitable[None]]
+"""Stores message ids of tagged effects once they are sent (e.g. a request's admin-chat post)."""
 Gate = Callable[[Context, str | None, str | None], Awaitable[bool]]
 """Called before routing with the command name or the button's flow: False stops the update
 (the gate has said why, e.g. a new privacy policy version to agree to)."""
@@ -103,6 +111,9 @@ class Engine:
         commands: Sequence[CommandSpec],
         settings: DialogSettings,
         gate: Gate | None = None,
+        group_reply: GroupReply | None = None,
+        delivery_hook: DeliveryHook | None = None,
+        offer_help: CommandHandler | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.db = db
@@ -117,6 +128,9 @@ class Engine:
         self.commands = {spec.name: spec for spec in commands}
         self.settings = settings
         self.gate = gate
+        self.group_reply = group_reply
+        self.delivery_hook = delivery_hook
+        self.offer_help = offer_help
         self.clock = clock
 
     def user_key(self, user_id: int) -> str:
@@ -135,10 +149,12 @@ class Engine:
         """Handle one update completely; never raises for anything a person can cause."""
         started = time.perf_counter()
         kind = type(incoming.event).__name__
-        if incoming.chat_kind is not ChatKind.PRIVATE and not isinstance(
-            incoming.event, CommandSent | ButtonPressed
+        if (
+            incoming.chat_kind is not ChatKind.PRIVATE
+            and not isinstance(incoming.event, CommandSent | ButtonPressed)
+            and incoming.reply_to_message_id is None
         ):
-            return []  # group chatter is not for us
+            return []  # group chatter is not for us (replies may answer a request)
         user_key = self.user_key(incoming.user.id)
         try:
             claim = await self.states.claim(user_key, incoming.update_id)
@@ -194,6 +210,7 @@ class Engine:
             delivered = await perform(messenger, effects)
             if new_state is not None:
                 remember_personal(new_state, delivered, now=time.time())
+            await self._run_delivery_hooks(delivered)
         finally:
             forget = ctx is not None and ctx.forget_state
             await self.states.release(claim, None if forget else new_state)
@@ -207,6 +224,22 @@ class Engine:
                 ms=round((time.perf_counter() - started) * 1000, 2),
             )
         return effects
+
+    async def _run_delivery_hooks(self, delivered: list[Delivered]) -> None:
+        """Hand tagged messages' ids to their hooks, in a small transaction of their own."""
+        tagged = [
+            (tag, item.message_id)
+            for item in delivered
+            if item.message_id is not None and (tag := getattr(item.effect, "tag", None))
+        ]
+        if not tagged or self.delivery_hook is None:
+            return
+        try:
+            async with self.db.unit_of_work() as uow:
+                await self.delivery_hook(uow, tagged)
+                await uow.commit()
+        except Exception as exc:
+            log.error("delivery_hook_failed", error=type(exc).__name__, where=_where(exc))
 
     def _apology(self, incoming: Incoming) -> list[Effect]:
         texts = self.translator.texts(
@@ -235,12 +268,17 @@ class Engine:
         return self.gate is None or await self.gate(ctx, command, flow)
 
     async def _route(self, ctx: Context) -> None:
+        if not (isinstance(ctx.incoming.event, TextSent) and ctx.state.flow is None):
+            ctx.state.data.pop(MISSES_KEY, None)  # only texts in a row count
         match ctx.incoming.event:
             case CommandSent(name, args):
                 if await self._passes_gate(ctx, name, None):
                     await self._command(ctx, name, args)
             case ButtonPressed(data):
                 await self._button(ctx, data)
+            case TextSent(text) if ctx.incoming.chat_kind is not ChatKind.PRIVATE:
+                if self.group_reply is not None:
+                    await self.group_reply(ctx, text)
             case TextSent(text) if not await self._passes_gate(ctx, None, None):
                 pass
             case TextSent(text):
@@ -271,8 +309,9 @@ class Engine:
         await spec.handler(ctx, args)
 
     async def _button(self, ctx: Context, data: str) -> None:
+        signer = ctx.user_id if ctx.incoming.chat_kind is ChatKind.PRIVATE else SHARED_USER
         try:
-            payload = self.codec.decode(data, user_id=ctx.user_id)
+            payload = self.codec.decode(data, user_id=signer)
         except BadPayload:
             log.warning("button_refused", reason="bad_payload")
             ctx.answer(ctx._("Sorry, I can't use that button."))
@@ -291,4 +330,11 @@ class Engine:
         await flow.on_button(ctx, payload)
 
     async def _idle_text(self, ctx: Context) -> None:
+        """Text nobody expected: explain; the second time in a row, offer a person."""
+        misses = ctx.state.data.get(MISSES_KEY)
+        misses = (misses if isinstance(misses, int) else 0) + 1
+        ctx.state.data[MISSES_KEY] = misses
         ctx.say(ctx._("I didn't understand that. Tap /help to see what I can do."))
+        if misses >= 2 and self.offer_help is not None:
+            ctx.state.data.pop(MISSES_KEY, None)
+            await self.offer_help(ctx, "")

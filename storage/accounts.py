@@ -60,18 +60,24 @@ class AccountRepository:
         row = await self._session.get(AccountRow, account_id)
         return None if row is None else _account(row)
 
-    async def ensure(self, telegram_id: int) -> Account:
-        """The account of this Telegram user, created if needed."""
+    async def ensure(self, telegram_id: int, *, locale: str | None = None) -> Account:
+        """The account of this Telegram user, created if needed.
+
+        ``locale`` is the language the person chats in now: messages sent to them later (an
+        answer, a parent's decision) use it until they pick one with /language.
+        """
         found = await self.by_telegram(telegram_id)
         if found is not None:
             return found
-        row = AccountRow(id=uuid.uuid4(), tg_index=telegram_index(self._keys, telegram_id))
+        row = AccountRow(
+            id=uuid.uuid4(), tg_index=telegram_index(self._keys, telegram_id), locale=locale
+        )
         row.tg_id_enc = self._cipher.encrypt(
             str(telegram_id), table="accounts", column="tg_id_enc", row_id=row.id
         )
         self._session.add(row)
         await self._session.flush()
-        return Account(id=row.id, locale=None)
+        return _account(row)
 
     async def set_locale(self, account_id: uuid.UUID, locale: str | None) -> None:
         """Remember the language the person chose."""

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
@@ -23,6 +23,8 @@ from storage.models import (
     ErasureReceiptRow,
     OutboxRow,
     PersonRow,
+    RequestMessageRow,
+    RequestRow,
 )
 
 
@@ -87,9 +89,18 @@ class ErasureRepository:
             )
             await self._session.execute(delete(PersonRow).where(PersonRow.id.in_(ids)))
         if account_ids:
+            accounts = list(account_ids)
+            # Requests stay as numbered records for the admins, without a thread or a contact.
+            requests = select(RequestRow.id).where(RequestRow.account_id.in_(accounts))
             await self._session.execute(
-                delete(AccountRow).where(AccountRow.id.in_(list(account_ids)))
+                delete(RequestMessageRow).where(RequestMessageRow.request_id.in_(requests))
             )
+            await self._session.execute(
+                update(RequestRow)
+                .where(RequestRow.account_id.in_(accounts))
+                .values(contact_enc=None, account_id=None)
+            )
+            await self._session.execute(delete(AccountRow).where(AccountRow.id.in_(accounts)))
 
     async def receipt(self, categories: Mapping[str, int], *, now: datetime) -> uuid.UUID:
         """Keep proof of the erasure: its id, time and the kinds of data, never whose."""

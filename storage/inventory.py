@@ -30,6 +30,8 @@ class OwnerKind(StrEnum):
     """A profile id."""
     ASSESSMENT = "assessment"
     """A quiz session id (which belongs to a person)."""
+    REQUEST = "request"
+    """A request id (which belongs to an account)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +51,8 @@ PERSONAL_TABLES: Final[dict[str, Owner]] = {
     "outbox": Owner("person_id", OwnerKind.PERSON),
     "assessments": Owner("person_id", OwnerKind.PERSON),
     "answers": Owner("assessment_id", OwnerKind.ASSESSMENT),
+    "requests": Owner("account_id", OwnerKind.ACCOUNT),
+    "request_messages": Owner("request_id", OwnerKind.REQUEST),
 }
 """Tables with data about people, and the column that says whose."""
 
@@ -58,6 +62,7 @@ NOT_ABOUT_PEOPLE: Final[dict[str, str]] = {
     "audit_events": "who did what by random account id; no personal data in the text",
     "anonymous_results": "quiz results with no id, age as a band and the month only",
     "erasure_receipts": "when an erasure happened and what kinds of data, never whose",
+    "request_reminders": "which request was reminded on which day",
     "alembic_version": "the schema version",
 }
 """Tables that hold nothing about an identifiable person, and why."""
@@ -133,11 +138,22 @@ class Inventory:
             )
         )
 
+    async def _request_ids(self, account_ids: Sequence[uuid.UUID]) -> list[uuid.UUID]:
+        table = _tables()["requests"]
+        if not account_ids:
+            return []
+        return list(
+            await self._session.scalars(
+                select(table.c.id).where(table.c.account_id.in_(list(account_ids)))
+            )
+        )
+
     async def _owners(self, subject: Subject) -> dict[OwnerKind, list[uuid.UUID]]:
         return {
             OwnerKind.ACCOUNT: list(subject.account_ids),
             OwnerKind.PERSON: list(subject.person_ids),
             OwnerKind.ASSESSMENT: await self._assessment_ids(subject.person_ids),
+            OwnerKind.REQUEST: await self._request_ids(subject.account_ids),
         }
 
     async def rows(self, subject: Subject) -> dict[str, list[dict[str, Any]]]:

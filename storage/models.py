@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     DateTime,
     ForeignKey,
     LargeBinary,
@@ -107,7 +108,7 @@ class AccountRow(Base):
     locale: Mapped[str | None] = mapped_column(
         String(8), info=personal("language", "answer in the chosen language", UNTIL_FORGET)
     )
-    """Language the person chose with /language; None means: follow Telegram's language."""
+    """Language to write in: the one chatted in at sign-up, or the one picked with /language."""
     created_at: Mapped[datetime] = mapped_column(
         default=utcnow, info=personal("date", "know how old an account is", UNTIL_FORGET)
     )
@@ -522,3 +523,66 @@ class ErasureReceiptRow(Base):
     )
     at: Mapped[datetime] = mapped_column(default=utcnow, info=plain("when it was done"))
     categories: Mapped[str] = mapped_column(Text, info=plain("kinds of data erased, with counts"))
+
+
+class RequestRow(Base):
+    """A request that needs a person: a question, a privacy right, a complaint, a legal hold."""
+
+    __tablename__ = "requests"
+
+    id: Mapped[uuid.UUID] = mapped_column(
+        primary_key=True, default=uuid.uuid4, info=plain("random id")
+    )
+    number: Mapped[int] = mapped_column(unique=True, info=plain("number people and admins use"))
+    type: Mapped[str] = mapped_column(String(16), info=plain("question, access, erasure, ..."))
+    status: Mapped[str] = mapped_column(String(20), index=True, info=plain("lifecycle status"))
+    extended: Mapped[bool] = mapped_column(default=False, info=plain("deadline extended once"))
+    account_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("accounts.id", ondelete="SET NULL"),
+        index=True,
+        info=plain("who asked (None: asked by e-mail, or erased since)"),
+    )
+    contact_enc: Mapped[bytes | None] = mapped_column(
+        info=personal("e-mail", "answer a request that came by e-mail", UNTIL_FORGET)
+    )
+    assignee_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("accounts.id", ondelete="SET NULL"), info=plain("admin handling it")
+    )
+    received_at: Mapped[datetime] = mapped_column(default=utcnow, info=plain("when received"))
+    due_at: Mapped[datetime] = mapped_column(index=True, info=plain("legal deadline"))
+    closed_at: Mapped[datetime | None] = mapped_column(info=plain("when done or rejected"))
+    admin_post_id: Mapped[int | None] = mapped_column(
+        BigInteger, info=plain("the request's post in the admin chat (replies find it)")
+    )
+
+
+class RequestMessageRow(Base):
+    """One message of a request's thread, from the person or from an admin."""
+
+    __tablename__ = "request_messages"
+
+    id: Mapped[uuid.UUID] = mapped_column(
+        primary_key=True, default=uuid.uuid4, info=plain("random id")
+    )
+    request_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("requests.id", ondelete="CASCADE"), index=True, info=plain("the request")
+    )
+    direction: Mapped[str] = mapped_column(String(4), info=plain("in (person) or out (admin)"))
+    text_enc: Mapped[bytes] = mapped_column(
+        info=personal("message text", "answer the request", UNTIL_FORGET)
+    )
+    at: Mapped[datetime] = mapped_column(default=utcnow, info=plain("when"))
+    admin_message_id: Mapped[int | None] = mapped_column(
+        BigInteger, index=True, info=plain("its copy in the admin chat (replies find it)")
+    )
+
+
+class RequestReminderRow(Base):
+    """A reminder posted for a request on a day: the unique key makes it once per day."""
+
+    __tablename__ = "request_reminders"
+
+    request_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("requests.id", ondelete="CASCADE"), primary_key=True, info=plain("request")
+    )
+    day: Mapped[str] = mapped_column(String(10), primary_key=True, info=plain("YYYY-MM-DD"))

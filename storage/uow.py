@@ -20,6 +20,7 @@ from storage.links import LinkRepository
 from storage.organisations import OrganisationRepository
 from storage.outbox import OutboxRepository
 from storage.people import PeopleRepository
+from storage.requests import RequestRepository
 from storage.statistics import StatisticsRepository
 
 
@@ -37,6 +38,7 @@ class UnitOfWork:
     statistics: StatisticsRepository
     inventory: Inventory
     erasure: ErasureRepository
+    requests: RequestRepository
 
     def __init__(
         self,
@@ -64,6 +66,7 @@ class UnitOfWork:
         self.statistics = StatisticsRepository(self._session)
         self.inventory = Inventory(self._session, self._cipher)
         self.erasure = ErasureRepository(self._session)
+        self.requests = RequestRepository(self._session, self._cipher)
         return self
 
     async def __aexit__(

@@ -37,7 +37,7 @@ class LanguageFlow:
         if payload.action != "set" or payload.arg not in SUPPORTED:
             ctx.answer(ctx._("Sorry, I can't use that button."))
             return
-        account = ctx.account or await ctx.uow.accounts.ensure(ctx.user_id)
+        account = ctx.account or await ctx.uow.accounts.ensure(ctx.user_id, locale=ctx.locale)
         await ctx.uow.accounts.set_locale(account.id, payload.arg)
         ctx.switch_locale(payload.arg)
         ctx.answer()
@@ -68,7 +68,8 @@ def help_command(commands: Callable[[], list[CommandSpec]]) -> CommandHandler:
         ]
         if admin:
             lines += ["", ctx._("<b>For admins:</b>"), *admin]
-        ctx.say("\n".join(lines))
+        ask = ctx.button(ctx._("🙋 Ask a person"), "req", "ask", timeless=True)
+        ctx.say("\n".join(lines), keyboard([ask]))
 
     return show_help
 
@@ -99,6 +100,16 @@ DESCRIPTIONS: Final = {
     "mydata": N_("See and download all my data"),
     "edit": N_("Correct my details"),
     "forget": N_("Delete all my data"),
+    "requests": N_("Open requests by due date"),
+    "request": N_("A request and its messages (/request N)"),
+    "assign": N_("Take a request on (/assign N)"),
+    "reply": N_("Answer a request (/reply N text)"),
+    "done": N_("Close a request (/done N)"),
+    "reject": N_("Refuse a request, with a reason (/reject N reason)"),
+    "extend": N_("Two more months, with a reason (/extend N reason)"),
+    "hold": N_("Legal hold: erasure waits (/hold N reason)"),
+    "release": N_("End a hold (/release N)"),
+    "newrequest": N_("Register a request that came by e-mail (/newrequest TYPE e-mail text)"),
     "invite": N_("Make an invite link (/invite [code] [30d] [100x] [label])"),
     "invites": N_("List invite links and switch them off"),
     "stats": N_("Anonymous statistics of your organisation"),

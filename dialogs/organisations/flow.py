@@ -63,7 +63,7 @@ class OrganisationFlow:
             )
             return False
         organisation = await ctx.uow.organisations.get(invite.organisation_id)
-        account = ctx.account or await ctx.uow.accounts.ensure(ctx.user_id)
+        account = ctx.account or await ctx.uow.accounts.ensure(ctx.user_id, locale=ctx.locale)
         own = await ctx.uow.people.own(account.id)
         await ctx.uow.accounts.set_pending_invite(account.id, invite.id)
         if own is None or not own.active:

@@ -20,6 +20,8 @@ from dialogs.payload import Payload
 from dialogs.privacy import export
 from dialogs.privacy.erasure import erase
 from dialogs.registration import mails as registration_mails
+from dialogs.requests.deadlines import due_date
+from dialogs.requests.lifecycle import RequestType
 from storage.consents import ConsentScope, GivenBy, Method
 from storage.inventory import Subject
 from storage.models import LinkPurpose, Role
@@ -271,7 +273,13 @@ class PrivacyFlow:
             ctx.refuse_stale()
             return
         ctx.answer()
+        holds = await ctx.uow.requests.holds(account.id)
+        if holds:
+            await self._paused(ctx, account.id, holds)
+            return
         contact = own if own is not None else None
+        if everything:  # a wish to be erased that waited for a hold is fulfilled now
+            await ctx.uow.requests.close_open(account.id, RequestType.ERASURE.value, now=ctx.now)
         erased = await erase(
             ctx.uow,
             people=chosen,
@@ -305,6 +313,28 @@ class PrivacyFlow:
         ]
         ctx.edit_target = None
         ctx.say("\n\n".join(text))
+
+    async def _paused(self, ctx: Context, account_id: uuid.UUID, holds: list[int]) -> None:
+        """A legal hold pauses erasure: track the wish as a request and say so honestly."""
+        request = await ctx.uow.requests.create(
+            type=RequestType.ERASURE.value,
+            account_id=account_id,
+            contact=None,
+            received_at=ctx.now,
+            due_at=due_date(ctx.now),
+        )
+        await ctx.uow.audit.record(
+            "erasure_paused", actor_id=account_id, now=ctx.now, subject=f"request:{request.id}"
+        )
+        log.info("erasure_paused", holds=len(holds))
+        ctx.go(None)
+        ctx.show(
+            ctx._(
+                "We can't delete your data right now: the law makes us keep it for a while "
+                "(request {hold}). Your wish is saved as request {number}; a person will contact "
+                "you."
+            ).format(hold=holds[0], number=request.number)
+        )
 
     # --- buttons ------------------------------------------------------------------------------
 

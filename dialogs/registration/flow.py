@@ -220,7 +220,7 @@ class RegistrationFlow:
             ctx.refuse_stale()
             return
         ctx.answer()
-        account = who.account or await ctx.uow.accounts.ensure(ctx.user_id)
+        account = who.account or await ctx.uow.accounts.ensure(ctx.user_id, locale=ctx.locale)
         if who.own is not None:  # back at "who" with a draft: start it again in the new role
             await ctx.uow.people.delete(who.own.id)
         profile = await ctx.uow.people.create(

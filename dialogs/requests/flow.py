@@ -1,0 +1,565 @@
+"""Requests that need a person: asking, the admin chat, the thread, and the admins' commands.
+
+A person asks (a question, an objection, a restriction, a complaint); the request gets a number
+and a legal due date, is posted to the admin chat with buttons, and the person is told the number
+and when to expect an answer. An admin answers by replying to the post (or ``/reply N text``);
+the bot relays it in its own voice and the person can reply again. Every status change goes
+through the lifecycle table (illegal ones are refused), and every admin action is audited with
+no personal data in the audit text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Final
+from zoneinfo import ZoneInfo
+
+import structlog
+
+from dialogs.context import Context, keyboard
+from dialogs.effects import Effect, Send
+from dialogs.i18n import N_, Translator
+from dialogs.markup import escape
+from dialogs.payload import Payload
+from dialogs.requests.deadlines import can_extend, due_date, extended_due_date
+from dialogs.requests.errors import IllegalTransition
+from dialogs.requests.lifecycle import Action, RequestState, RequestStatus, RequestType, transition
+from storage.audit import Outcome
+from storage.requests import Request
+from storage.uow import UnitOfWork
+
+log = structlog.get_logger(__name__)
+
+CODE: Final = "req"
+ADMIN_POST: Final = "req-post"
+"""Tag of a delivered admin-chat post: its message id is stored so replies find the request."""
+AMSTERDAM: Final = ZoneInfo("Europe/Amsterdam")
+ASKABLE: Final = {
+    "q": (RequestType.QUESTION, N_("❓ A question")),
+    "obj": (RequestType.OBJECTION, N_("✋ I object to how my data is used")),
+    "res": (RequestType.RESTRICTION, N_("⏸️ Please use my data less")),
+    "cmp": (RequestType.COMPLAINT, N_("😠 A complaint")),
+}
+"""What a person can ask for in the chat (payload code -> type, button label)."""
+MAX_MESSAGE: Final = 3000
+
+
+def _day(moment: datetime) -> str:
+    return moment.astimezone(AMSTERDAM).date().isoformat()
+
+
+def _state(request: Request) -> RequestState:
+    return RequestState(status=RequestStatus(request.status), extended=request.extended)
+
+
+class RequestsFlow:
+    """People ask; admins answer, assign, extend, hold, close."""
+
+    code = CODE
+
+    def __init__(self, *, admin_chat_id: int | None) -> None:
+        self._admin_chat = admin_chat_id
+
+    # --- the person ---------------------------------------------------------------------------
+
+    async def offer(self, ctx: Context, _args: str = "") -> None:
+        """ "Ask a person": what is it about?"""
+        ctx.go(CODE, "kind")
+        ctx.new_screen()
+        ctx.show(
+            ctx._("🙋 I'll pass your message to a person on our team. What is it about?"),
+            keyboard(
+                *(
+                    [ctx.button(ctx._(label), CODE, "kind", code)]
+                    for code, (_, label) in ASKABLE.items()
+                )
+            ),
+        )
+
+    async def on_button(self, ctx: Context, payload: Payload) -> None:
+        match payload.action:
+            case "ask":
+                ctx.answer()
+                ctx.edit_target = None
+                await self.offer(ctx)
+            case "kind" if payload.arg in ASKABLE:
+                ctx.answer()
+                ctx.go(CODE, f"write:{payload.arg}")
+                ctx.show(ctx._("Type your message in one go. 🙂"))
+            case "reply" if payload.arg.isdigit():
+                request = await ctx.uow.requests.by_number(int(payload.arg))
+                if request is None or ctx.account is None or request.account_id != ctx.account.id:
+                    ctx.refuse_stale()
+                    return
+                ctx.answer()
+                ctx.go(CODE, f"reply:{request.number}")
+                ctx.edit_target = None
+                ctx.say(ctx._("Type your reply to request {number}.").format(number=request.number))
+            case "take" | "close":
+                await self._admin_button(ctx, payload)
+            case _:
+                ctx.refuse_stale()
+
+    async def on_text(self, ctx: Context, text: str) -> None:
+        step = ctx.state.step or ""
+        message = text.strip()
+        if not message:
+            ctx.say(ctx._("I didn't get anything. Please type it again."))
+            return
+        if len(message) > MAX_MESSAGE:
+            ctx.say(
+                ctx._("That's a bit long. Please use at most {limit} characters.").format(
+                    limit=MAX_MESSAGE
+                )
+            )
+            return
+        if step.startswith("write:") and step[6:] in ASKABLE:
+            await self._new_request(ctx, ASKABLE[step[6:]][0], message)
+        elif step.startswith("reply:") and step[6:].isdigit():
+            await self._person_replied(ctx, int(step[6:]), message)
+        else:
+            ctx.say(ctx._("Please tap one of the buttons."))
+
+    async def resume(self, ctx: Context) -> None:
+        if (ctx.state.step or "").startswith("write:"):
+            ctx.say(ctx._("Type your message in one go. 🙂"))
+        else:
+            ctx.go(None)
+
+    async def _new_request(self, ctx: Context, kind: RequestType, message: str) -> None:
+        account = ctx.account or await ctx.uow.accounts.ensure(ctx.user_id, locale=ctx.locale)
+        request = await ctx.uow.requests.create(
+            type=kind.value,
+            account_id=account.id,
+            contact=None,
+            received_at=ctx.now,
+            due_at=due_date(ctx.now),
+        )
+        await ctx.uow.requests.add_message(request.id, direction="in", text=message, now=ctx.now)
+        await ctx.uow.audit.record(
+            "request_received", actor_id=account.id, now=ctx.now, subject=f"request:{request.id}"
+        )
+        log.info("request_received", type=kind.value)
+        self._post(ctx, request, message)
+        ctx.go(None)
+        ctx.say(
+            ctx._(
+                "Thank you! Your message has number {number}. A person will answer by {date} "
+                "at the latest, usually much sooner."
+            ).format(number=request.number, date=_day(request.due_at))
+        )
+
+    def _post(self, ctx: Context, request: Request, message: str) -> None:
+        """Post a new request to the admin chat, with buttons any admin there can press."""
+        if self._admin_chat is None:
+            log.warning("request_not_posted", reason="no ADMIN_CHAT_ID")
+            return
+        text = (
+            f"📬 <b>#{request.number}</b> {escape(request.type)} · "
+            + ctx._("due {date}").format(date=_day(request.due_at))
+            + f"\n\n{escape(message)}\n\n"
+            + ctx._("Reply to this message to answer.")
+        )
+        ctx.effects.append(
+            Send(
+                self._admin_chat,
+                text,
+                keyboard(
+                    [
+                        ctx.button(
+                            ctx._("✋ I'll take it"), CODE, "take", str(request.number), shared=True
+                        ),
+                        ctx.button(
+                            ctx._("✅ Done"), CODE, "close", str(request.number), shared=True
+                        ),
+                    ]
+                ),
+                tag=f"{ADMIN_POST}:{request.id}",
+            )
+        )
+
+    async def _person_replied(self, ctx: Context, number: int, message: str) -> None:
+        request = await ctx.uow.requests.by_number(number)
+        if request is None or ctx.account is None or request.account_id != ctx.account.id:
+            ctx.go(None)
+            ctx.refuse_stale()
+            return
+        try:
+            state = transition(_state(request), Action.PERSON_REPLIED)
+        except IllegalTransition:
+            state = _state(request)  # a reply to a closed or on-hold request is kept, not lost
+        await ctx.uow.requests.update(request.id, status=state.status.value)
+        message_id = await ctx.uow.requests.add_message(
+            request.id, direction="in", text=message, now=ctx.now
+        )
+        if self._admin_chat is not None:
+            ctx.effects.append(
+                Send(
+                    self._admin_chat,
+                    f"↩️ <b>#{request.number}</b>\n\n{escape(message)}",
+                    tag=f"req-msg:{message_id}",
+                )
+            )
+        ctx.go(None)
+        ctx.say(ctx._("Sent! A person will read it soon."))
+
+    # --- admins -------------------------------------------------------------------------------
+
+    async def _request(self, ctx: Context, args: str) -> tuple[Request | None, str]:
+        number, _, rest = args.strip().partition(" ")
+        if not number.lstrip("#").isdigit():
+            ctx.say(ctx._("Which request? Give its number, like /request 12."))
+            return None, ""
+        request = await ctx.uow.requests.by_number(int(number.lstrip("#")))
+        if request is None:
+            ctx.say(ctx._("There is no request {number}.").format(number=escape(number)))
+        return request, rest.strip()
+
+    async def _apply(
+        self, ctx: Context, request: Request, action: Action, **changes: object
+    ) -> RequestState | None:
+        """Move the request through the lifecycle, or refuse politely; audit either way."""
+        actor = ctx.account.id if ctx.account else None
+        try:
+            state = transition(_state(request), action)
+        except IllegalTransition:
+            await ctx.uow.audit.record(
+                f"request_{action.value}",
+                actor_id=actor,
+                now=ctx.now,
+                subject=f"request:{request.id}",
+                outcome=Outcome.REFUSED,
+            )
+            ctx.say(
+                ctx._("Request {number} is {status}: that is not possible now.").format(
+                    number=request.number, status=request.status
+                )
+            )
+            return None
+        await ctx.uow.requests.update(
+            request.id,
+            status=state.status.value,
+            extended=state.extended,
+            **changes,  # type: ignore[arg-type]
+        )
+        await ctx.uow.audit.record(
+            f"request_{action.value}", actor_id=actor, now=ctx.now, subject=f"request:{request.id}"
+        )
+        return state
+
+    def _line(self, ctx: Context, request: Request) -> str:
+        overdue = request.due_at < ctx.now
+        due = _day(request.due_at)
+        marker = "⚠️ " if overdue else ""
+        return (
+            f"{marker}#{request.number} {escape(request.type)} · {escape(request.status)} · "
+            + (ctx._("overdue since {date}") if overdue else ctx._("due {date}")).format(date=due)
+            + (" · " + ctx._("extended") if request.extended else "")
+        )
+
+    async def list_command(self, ctx: Context, _args: str) -> None:
+        """/requests: open requests, the earliest deadline first."""
+        requests = await ctx.uow.requests.open()
+        if not requests:
+            ctx.say(ctx._("No open requests. 🎉"))
+            return
+        ctx.say("\n".join([ctx._("<b>Open requests</b>")] + [self._line(ctx, r) for r in requests]))
+
+    async def show_command(self, ctx: Context, args: str) -> None:
+        """/request N: details and the thread."""
+        request, _ = await self._request(ctx, args)
+        if request is None:
+            return
+        lines = [self._line(ctx, request)]
+        if request.contact:
+            lines.append(ctx._("Contact: {email}").format(email=escape(request.contact)))
+        for message in await ctx.uow.requests.thread(request.id):
+            arrow = "⬅️" if message.direction == "in" else "➡️"
+            lines.append(f"\n{arrow} {_day(message.at)}\n{escape(message.text)}")
+        await ctx.uow.audit.record(
+            "request_viewed",
+            actor_id=ctx.account.id if ctx.account else None,
+            now=ctx.now,
+            subject=f"request:{request.id}",
+        )
+        ctx.say("\n".join(lines)[:3900])
+
+    async def assign_command(self, ctx: Context, args: str) -> None:
+        """/assign N: take the request on."""
+        request, _ = await self._request(ctx, args)
+        if request is None or ctx.account is None:
+            return
+        if await self._apply(ctx, request, Action.ASSIGN, assignee_id=ctx.account.id):
+            ctx.say(ctx._("Request {number} is yours.").format(number=request.number))
+
+    async def reply_command(self, ctx: Context, args: str) -> None:
+        """/reply N text: answer the person (also: reply to the request's post)."""
+        request, text = await self._request(ctx, args)
+        if request is None:
+            return
+        if not text:
+            ctx.say(ctx._("Usage: /reply N your answer"))
+            return
+        await self._relay(ctx, request, text)
+
+    async def admin_reply(self, ctx: Context, text: str) -> bool:
+        """A reply in the admin chat to a request's post: True when it was one."""
+        message_id = ctx.incoming.reply_to_message_id
+        if (
+            self._admin_chat is None
+            or ctx.chat_id != self._admin_chat
+            or message_id is None
+            or not await ctx.may_use_admin()
+        ):
+            return False
+        request = await ctx.uow.requests.by_admin_message(message_id)
+        if request is None:
+            return False
+        await self._relay(ctx, request, text.strip())
+        return True
+
+    async def _relay(self, ctx: Context, request: Request, text: str) -> None:
+        """Pass an admin's answer to the person, in the bot's voice."""
+        if not text or len(text) > MAX_MESSAGE:
+            ctx.say(
+                ctx._("Please write the answer in 1 to {limit} characters.").format(
+                    limit=MAX_MESSAGE
+                )
+            )
+            return
+        if await self._apply(ctx, request, Action.REPLY) is None:
+            return
+        await ctx.uow.requests.add_message(request.id, direction="out", text=text, now=ctx.now)
+        delivered = await self._tell_person(
+            ctx.uow,
+            ctx.translator,
+            request,
+            N_("💬 Answer to your message {number}:\n\n{text}"),
+            text=text,
+            with_reply=True,
+            codec_button=ctx,
+        )
+        ctx.effects.extend(delivered)
+        ctx.say(
+            ctx._("Sent to the person of request {number}.").format(number=request.number)
+            if delivered
+            else ctx._("Saved. The person can't be reached in the chat: use the contact address.")
+        )
+
+    async def _tell_person(
+        self,
+        uow: UnitOfWork,
+        translator: Translator,
+        request: Request,
+        message: str,
+        *,
+        text: str = "",
+        with_reply: bool = False,
+        codec_button: Context | None = None,
+    ) -> list[Effect]:
+        if request.account_id is None:
+            return []
+        account = await uow.accounts.by_id(request.account_id)
+        if account is None:
+            return []
+        texts = translator.texts(account.locale)
+        chat = await uow.accounts.telegram_id(request.account_id)
+        body = texts.gettext(message).format(number=request.number, text=escape(text))
+        buttons = None
+        if with_reply and codec_button is not None:
+            label = texts.gettext("↩️ Reply")
+            buttons = keyboard(
+                [codec_button.button_for(chat, label, CODE, "reply", str(request.number))]
+            )
+        return [Send(chat, body, buttons)]
+
+    async def done_command(self, ctx: Context, args: str) -> None:
+        """/done N: the request is handled."""
+        request, _ = await self._request(ctx, args)
+        if request is None:
+            return
+        if await self._apply(ctx, request, Action.DONE, closed_at=ctx.now):
+            ctx.effects.extend(
+                await self._tell_person(
+                    ctx.uow, ctx.translator, request, N_("✅ Your message {number} is handled.")
+                )
+            )
+            ctx.say(ctx._("Request {number} is done.").format(number=request.number))
+
+    async def reject_command(self, ctx: Context, args: str) -> None:
+        """/reject N reason: refuse, telling the person why."""
+        request, reason = await self._request(ctx, args)
+        if request is None:
+            return
+        if not reason:
+            ctx.say(ctx._("Usage: /reject N reason (the person gets the reason)"))
+            return
+        if await self._apply(ctx, request, Action.REJECT, closed_at=ctx.now):
+            await ctx.uow.requests.add_message(
+                request.id, direction="out", text=reason, now=ctx.now
+            )
+            ctx.effects.extend(
+                await self._tell_person(
+                    ctx.uow,
+                    ctx.translator,
+                    request,
+                    N_("We can't do what you asked in message {number}. The reason:\n\n{text}"),
+                    text=reason,
+                )
+            )
+            ctx.say(ctx._("Request {number} is rejected.").format(number=request.number))
+
+    async def extend_command(self, ctx: Context, args: str) -> None:
+        """/extend N reason: two more months, with the reason told to the person (first month)."""
+        request, reason = await self._request(ctx, args)
+        if request is None:
+            return
+        if not reason:
+            ctx.say(ctx._("Usage: /extend N reason (the person gets the reason)"))
+            return
+        if not can_extend(request.received_at, ctx.now):
+            ctx.say(ctx._("Too late: an extension must be told within the first month."))
+            return
+        new_due = extended_due_date(request.received_at)
+        if await self._apply(ctx, request, Action.EXTEND, due_at=new_due):
+            await ctx.uow.requests.add_message(
+                request.id, direction="out", text=reason, now=ctx.now
+            )
+            ctx.effects.extend(
+                await self._tell_person(
+                    ctx.uow,
+                    ctx.translator,
+                    request,
+                    N_("We need more time for message {number}. The reason:\n\n{text}"),
+                    text=reason,
+                )
+            )
+            ctx.say(
+                ctx._("Request {number} now due {date}; the person was told why.").format(
+                    number=request.number, date=_day(new_due)
+                )
+            )
+
+    async def hold_command(self, ctx: Context, args: str) -> None:
+        """/hold N reason: a legal hold; erasure of the person's data waits until released."""
+        request, reason = await self._request(ctx, args)
+        if request is None:
+            return
+        if not reason:
+            ctx.say(ctx._("Usage: /hold N reason"))
+            return
+        if await self._apply(ctx, request, Action.HOLD):
+            await ctx.uow.requests.add_message(
+                request.id, direction="out", text=reason, now=ctx.now
+            )
+            ctx.say(
+                ctx._(
+                    "Request {number} is on hold; the person's data cannot be erased meanwhile."
+                ).format(number=request.number)
+            )
+
+    async def release_command(self, ctx: Context, args: str) -> None:
+        """/release N: end a hold."""
+        request, _ = await self._request(ctx, args)
+        if request is None:
+            return
+        if await self._apply(ctx, request, Action.RELEASE_HOLD):
+            ctx.say(ctx._("Request {number} is no longer on hold.").format(number=request.number))
+
+    async def new_command(self, ctx: Context, args: str) -> None:
+        """/newrequest TYPE e-mail text: register a request that came another way (e.g. e-mail)."""
+        kind, _, rest = args.strip().partition(" ")
+        contact, _, text = rest.strip().partition(" ")
+        try:
+            request_type = RequestType(kind)
+        except ValueError:
+            ctx.say(
+                ctx._("Usage: /newrequest TYPE e-mail text. Types: {types}").format(
+                    types=", ".join(t.value for t in RequestType)
+                )
+            )
+            return
+        if "@" not in contact or not text.strip():
+            ctx.say(ctx._("Usage: /newrequest TYPE e-mail text"))
+            return
+        request = await ctx.uow.requests.create(
+            type=request_type.value,
+            account_id=None,
+            contact=contact,
+            received_at=ctx.now,
+            due_at=due_date(ctx.now),
+        )
+        await ctx.uow.requests.add_message(
+            request.id, direction="in", text=text.strip(), now=ctx.now
+        )
+        await ctx.uow.audit.record(
+            "request_registered",
+            actor_id=ctx.account.id if ctx.account else None,
+            now=ctx.now,
+            subject=f"request:{request.id}",
+        )
+        ctx.say(
+            ctx._("Registered as request {number}, due {date}.").format(
+                number=request.number, date=_day(request.due_at)
+            )
+        )
+
+    async def _admin_button(self, ctx: Context, payload: Payload) -> None:
+        if not await ctx.may_use_admin():
+            await ctx.uow.audit.record(
+                f"request_button_{payload.action}",
+                actor_id=ctx.account.id if ctx.account else None,
+                now=ctx.now,
+                outcome=Outcome.REFUSED,
+            )
+            ctx.answer(ctx._("Sorry, that command is only for admins."))
+            return
+        ctx.answer()
+        ctx.edit_target = None
+        if payload.action == "take":
+            await self.assign_command(ctx, payload.arg)
+        else:
+            await self.done_command(ctx, payload.arg)
+
+    # --- delivery hooks and the daily reminder --------------------------------------------------
+
+    @staticmethod
+    async def remember_posts(uow: UnitOfWork, delivered: Sequence[tuple[str, int]]) -> None:
+        """Store the admin-chat message ids of posts, so replies to them find their request."""
+        import uuid
+
+        for tag, message_id in delivered:
+            kind, _, value = tag.partition(":")
+            if kind == ADMIN_POST:
+                await uow.requests.update(uuid.UUID(value), admin_post_id=message_id)
+            elif kind == "req-msg":
+                await uow.requests.set_admin_message(uuid.UUID(value), message_id)
+
+    async def reminders(
+        self, uow: UnitOfWork, translator: Translator, *, now: datetime, locale: str
+    ) -> list[Effect]:
+        """Requests due within 7 days or overdue: one post per request per day (any worker)."""
+        if self._admin_chat is None:
+            return []
+        from datetime import timedelta
+
+        texts = translator.texts(locale)
+        effects: list[Effect] = []
+        today = _day(now)
+        for request in await uow.requests.due_before(now + timedelta(days=7)):
+            if not await uow.requests.claim_reminder(request.id, today):
+                continue
+            if request.due_at < now:
+                line = texts.gettext("⚠️ Request {number} ({type}) is overdue since {date}.")
+            else:
+                line = texts.gettext("⏰ Request {number} ({type}) is due {date}.")
+            effects.append(
+                Send(
+                    self._admin_chat,
+                    line.format(
+                        number=request.number, type=escape(request.type), date=_day(request.due_at)
+                    ),
+                )
+            )
+        return effects

@@ -1,0 +1,272 @@
+"""Requests that need a person, their message threads and their daily reminders."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.crypto import FieldCipher
+from storage.errors import NotFound
+from storage.models import RequestMessageRow, RequestReminderRow, RequestRow
+
+OPEN_STATUSES = ("new", "in_progress", "waiting_for_person", "on_hold")
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """A request as admins see it."""
+
+    id: uuid.UUID
+    number: int
+    type: str
+    status: str
+    extended: bool
+    account_id: uuid.UUID | None
+    contact: str | None
+    assignee_id: uuid.UUID | None
+    received_at: datetime
+    due_at: datetime
+    closed_at: datetime | None
+    admin_post_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class RequestMessage:
+    """One message of a thread."""
+
+    direction: str
+    text: str
+    at: datetime
+
+
+class RequestRepository:
+    """Reads and writes requests; never commits."""
+
+    def __init__(self, session: AsyncSession, cipher: FieldCipher) -> None:
+        self._session = session
+        self._cipher = cipher
+
+    def _request(self, row: RequestRow) -> Request:
+        return Request(
+            id=row.id,
+            number=row.number,
+            type=row.type,
+            status=row.status,
+            extended=row.extended,
+            account_id=row.account_id,
+            contact=self._cipher.decrypt_optional(
+                row.contact_enc, table="requests", column="contact_enc", row_id=row.id
+            ),
+            assignee_id=row.assignee_id,
+            received_at=row.received_at,
+            due_at=row.due_at,
+            closed_at=row.closed_at,
+            admin_post_id=row.admin_post_id,
+        )
+
+    async def create(
+        self,
+        *,
+        type: str,
+        account_id: uuid.UUID | None,
+        contact: str | None,
+        received_at: datetime,
+        due_at: datetime,
+    ) -> Request:
+        """A new request with the next number."""
+        for _attempt in range(5):  # two workers may take the same number: try the next one
+            number = int(await self._session.scalar(select(func.max(RequestRow.number))) or 0) + 1
+            row = RequestRow(
+                id=uuid.uuid4(),
+                number=number,
+                type=type,
+                status="new",
+                extended=False,
+                account_id=account_id,
+                received_at=received_at,
+                due_at=due_at,
+            )
+            row.contact_enc = self._cipher.encrypt_optional(
+                contact, table="requests", column="contact_enc", row_id=row.id
+            )
+            nested = await self._session.begin_nested()
+            self._session.add(row)
+            try:
+                await self._session.flush()
+            except IntegrityError:
+                await nested.rollback()
+                continue
+            await nested.commit()
+            return self._request(row)
+        raise RuntimeError("could not number a new request")
+
+    async def _row(self, request_id: uuid.UUID) -> RequestRow:
+        row = await self._session.get(RequestRow, request_id)
+        if row is None:
+            raise NotFound("request", request_id)
+        return row
+
+    async def by_number(self, number: int) -> Request | None:
+        """A request by its number."""
+        row = await self._session.scalar(select(RequestRow).where(RequestRow.number == number))
+        return None if row is None else self._request(row)
+
+    async def by_admin_message(self, message_id: int) -> Request | None:
+        """The request whose admin-chat post (or relayed message) has this message id."""
+        row = await self._session.scalar(
+            select(RequestRow).where(RequestRow.admin_post_id == message_id)
+        )
+        if row is None:
+            request_id = await self._session.scalar(
+                select(RequestMessageRow.request_id).where(
+                    RequestMessageRow.admin_message_id == message_id
+                )
+            )
+            row = None if request_id is None else await self._session.get(RequestRow, request_id)
+        return None if row is None else self._request(row)
+
+    async def open(self, *, limit: int = 50) -> list[Request]:
+        """Open requests, the earliest deadline first."""
+        rows = await self._session.scalars(
+            select(RequestRow)
+            .where(RequestRow.status.in_(OPEN_STATUSES))
+            .order_by(RequestRow.due_at, RequestRow.number)
+            .limit(limit)
+        )
+        return [self._request(row) for row in rows]
+
+    async def open_for_account(self, account_id: uuid.UUID) -> list[Request]:
+        """A person's open requests."""
+        rows = await self._session.scalars(
+            select(RequestRow)
+            .where(RequestRow.account_id == account_id, RequestRow.status.in_(OPEN_STATUSES))
+            .order_by(RequestRow.number)
+        )
+        return [self._request(row) for row in rows]
+
+    async def due_before(self, moment: datetime) -> list[Request]:
+        """Open requests due before ``moment`` (overdue ones included)."""
+        rows = await self._session.scalars(
+            select(RequestRow)
+            .where(RequestRow.status.in_(OPEN_STATUSES), RequestRow.due_at < moment)
+            .order_by(RequestRow.due_at)
+        )
+        return [self._request(row) for row in rows]
+
+    async def update(
+        self,
+        request_id: uuid.UUID,
+        *,
+        status: str | None = None,
+        extended: bool | None = None,
+        assignee_id: uuid.UUID | None = None,
+        due_at: datetime | None = None,
+        closed_at: datetime | None = None,
+        admin_post_id: int | None = None,
+        type: str | None = None,
+    ) -> None:
+        """Change what is given; the rest stays."""
+        row = await self._row(request_id)
+        for name, value in (
+            ("status", status),
+            ("extended", extended),
+            ("assignee_id", assignee_id),
+            ("due_at", due_at),
+            ("closed_at", closed_at),
+            ("admin_post_id", admin_post_id),
+            ("type", type),
+        ):
+            if value is not None:
+                setattr(row, name, value)
+
+    async def add_message(
+        self,
+        request_id: uuid.UUID,
+        *,
+        direction: str,
+        text: str,
+        now: datetime,
+        admin_message_id: int | None = None,
+    ) -> uuid.UUID:
+        """Append to the thread."""
+        row = RequestMessageRow(
+            id=uuid.uuid4(),
+            request_id=request_id,
+            direction=direction,
+            at=now,
+            admin_message_id=admin_message_id,
+        )
+        row.text_enc = self._cipher.encrypt(
+            text, table="request_messages", column="text_enc", row_id=row.id
+        )
+        self._session.add(row)
+        await self._session.flush()
+        return row.id
+
+    async def set_admin_message(self, message_id: uuid.UUID, admin_message_id: int) -> None:
+        """Remember the admin-chat copy of a thread message, so a reply to it finds the request."""
+        await self._session.execute(
+            update(RequestMessageRow)
+            .where(RequestMessageRow.id == message_id)
+            .values(admin_message_id=admin_message_id)
+        )
+
+    async def thread(self, request_id: uuid.UUID) -> list[RequestMessage]:
+        """The messages of a request, oldest first."""
+        rows = await self._session.scalars(
+            select(RequestMessageRow)
+            .where(RequestMessageRow.request_id == request_id)
+            .order_by(RequestMessageRow.at, RequestMessageRow.id)
+        )
+        return [
+            RequestMessage(
+                row.direction,
+                self._cipher.decrypt(
+                    row.text_enc, table="request_messages", column="text_enc", row_id=row.id
+                ),
+                row.at,
+            )
+            for row in rows
+        ]
+
+    async def claim_reminder(self, request_id: uuid.UUID, day: str) -> bool:
+        """Take the right to post today's reminder; False when another worker already did."""
+        nested = await self._session.begin_nested()
+        self._session.add(RequestReminderRow(request_id=request_id, day=day))
+        try:
+            await self._session.flush()
+        except IntegrityError:
+            await nested.rollback()
+            return False
+        await nested.commit()
+        return True
+
+    async def holds(self, account_id: uuid.UUID) -> list[int]:
+        """Numbers of the account's requests on hold or open legal holds: they pause erasure."""
+        rows = await self._session.scalars(
+            select(RequestRow.number).where(
+                RequestRow.account_id == account_id,
+                RequestRow.status.in_(OPEN_STATUSES),
+                RequestRow.type != "erasure",  # a paused erasure wish is not itself a hold
+                (RequestRow.status == "on_hold") | (RequestRow.type == "legal_hold"),
+            )
+        )
+        return list(rows)
+
+    async def close_open(self, account_id: uuid.UUID, type: str, *, now: datetime) -> int:
+        """Close the account's open requests of one type (e.g. erasure, once it is done)."""
+        result = await self._session.execute(
+            update(RequestRow)
+            .where(
+                RequestRow.account_id == account_id,
+                RequestRow.type == type,
+                RequestRow.status.in_(OPEN_STATUSES),
+            )
+            .values(status="done", closed_at=now)
+        )
+        return int(getattr(result, "rowcount", 0))

@@ -1,0 +1,217 @@
+"""Requests in the chat: asking, the admin chat, the thread, admin commands, holds, reminders."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
+
+import pytest
+
+from bot.config import Settings
+from bot.jobs import Reminders
+from bot.services import Services, build_services
+from dialogs.effects import Send
+from dialogs.events import ChatKind, Incoming, TextSent
+from storage.audit import AuditRepository, Outcome
+from tests.chat import ChatDriver
+from tests.messenger import RecordingMessenger
+
+ADMIN = 8_100_001
+ADMIN_CHAT = -1_001_234_567
+ORG_ADMIN = 8_100_002
+
+
+@pytest.fixture
+async def bot(make_settings: Callable[..., Settings]) -> AsyncIterator[Services]:
+    services = await build_services(
+        make_settings(admin_ids=frozenset({ADMIN}), admin_chat_id=ADMIN_CHAT)
+    )
+    yield services
+    await services.close()
+
+
+def in_admin_chat(messenger: RecordingMessenger) -> list[str]:
+    return [m.text for m in messenger.messages if m.chat_id == ADMIN_CHAT]
+
+
+async def ask(
+    person: ChatDriver, kind: str = "A question", text: str = "Can I do it twice?"
+) -> int:
+    await person.send("/help")
+    await person.press("Ask a person")
+    await person.press(kind)
+    await person.send(text)
+    line = person.last_text
+    assert line.startswith("Thank you! Your message has number")
+    return int(line.split("number ")[1].split(".")[0])
+
+
+async def test_a_question_goes_to_the_admin_chat_and_the_answer_comes_back(bot: Services) -> None:
+    person = ChatDriver(bot.engine, user_id=8_200_001, language_code="en")
+    number = await ask(person)
+    messenger = person.messenger
+    post = next(m for m in messenger.messages if m.chat_id == ADMIN_CHAT)
+    assert f"#{number}" in post.text and "Can I do it twice?" in post.text
+    admin = ChatDriver(bot.engine, user_id=ADMIN, language_code="en", messenger=messenger)
+    reply = await admin.engine.handle(
+        Incoming(
+            update_id=None,
+            user=admin.user,
+            chat_id=ADMIN_CHAT,
+            event=TextSent("Yes, as often as you like!"),
+            chat_kind=ChatKind.GROUP,
+            reply_to_message_id=post.message_id,
+        ),
+        messenger,
+    )
+    to_person = [e for e in reply if isinstance(e, Send) and e.chat_id == person.user.id]
+    assert to_person and "Answer to your message" in to_person[0].text
+    assert "Yes, as often as you like!" in to_person[0].text
+    await person.press("Reply")
+    await person.send("Thanks!")
+    assert person.last_text == "Sent! A person will read it soon."
+    assert in_admin_chat(messenger)[-1].endswith("Thanks!")
+    await admin.send(f"/request {number}")
+    thread = admin.mine()[-1].text
+    assert "Thanks!" in thread, admin.texts()
+    assert (
+        thread.index("Can I do it twice?") < thread.index("Yes, as often") < thread.index("Thanks!")
+    )
+    assert "in_progress" in thread  # new -> waiting for the person -> in progress
+
+
+async def test_two_misunderstood_texts_offer_a_person(bot: Services) -> None:
+    person = ChatDriver(bot.engine, user_id=8_200_002, language_code="en")
+    await person.send("blue")
+    assert person.last_text.startswith("I didn't understand that")
+    await person.send("green")
+    assert "pass your message to a person" in person.last_text
+
+
+async def test_lifecycle_rules_hold_through_the_commands(bot: Services) -> None:
+    person = ChatDriver(bot.engine, user_id=8_200_003, language_code="en")
+    number = await ask(person, "A complaint", "You lost my result.")
+    admin = ChatDriver(bot.engine, user_id=ADMIN, language_code="en", messenger=person.messenger)
+    await admin.send(f"/done {number}")
+    assert admin.last_text == f"Request {number} is new: that is not possible now."
+    await admin.send(f"/assign {number}")
+    assert admin.last_text == f"Request {number} is yours."
+    await admin.send(f"/extend {number} We need to check the backups.")
+    assert "now due" in admin.last_text
+    assert any("We need more time" in m.text for m in person.mine())
+    await admin.send(f"/extend {number} Again.")
+    assert "that is not possible now" in admin.last_text  # one extension only
+    await admin.send(f"/done {number}")
+    assert admin.last_text == f"Request {number} is done."
+    assert person.mine()[-1].text == f"✅ Your message {number} is handled."
+    async with bot.db.unit_of_work() as uow:
+        events = await uow.audit.events()
+    assert [e.outcome for e in events if e.action == "request_done"] == [
+        Outcome.REFUSED,
+        Outcome.DONE,
+    ]
+    assert all("lost my result" not in (e.subject or "") for e in events)
+
+
+async def test_an_extension_must_be_told_within_the_first_month(bot: Services) -> None:
+    person = ChatDriver(bot.engine, user_id=8_200_004, language_code="en")
+    number = await ask(person)
+    admin = ChatDriver(bot.engine, user_id=ADMIN, language_code="en", messenger=person.messenger)
+    real = bot.engine.clock
+    bot.engine.clock = lambda: real() + timedelta(days=32)
+    await admin.send(f"/extend {number} Too busy.")
+    assert admin.last_text == "Too late: an extension must be told within the first month."
+
+
+async def test_a_legal_hold_pauses_erasure(bot: Services) -> None:
+    person = ChatDriver(bot.engine, user_id=8_200_005, language_code="en")
+    await person.send("/start")
+    await person.press("young person")
+    await person.send("Zoë")
+    await person.press("16")
+    await person.send("zoe@example.nl")
+    await person.send("de Vries")
+    await person.send("Dorpsstraat 1, Ede")
+    await person.press("2 to 4")
+    await person.press("Yes, sign me up")
+    number = await ask(person, "A complaint", "Keep my data for the court case.")
+    admin = ChatDriver(bot.engine, user_id=ADMIN, language_code="en", messenger=person.messenger)
+    await admin.send(f"/hold {number} Court order 2026-17")
+    await person.send("/forget")
+    await person.press("Yes, delete everything")
+    assert "We can't delete your data right now" in person.last_text
+    async with bot.db.unit_of_work() as uow:
+        assert await uow.accounts.by_telegram(person.user.id) is not None
+    await admin.send(f"/release {number}")
+    await person.send("/forget")
+    await person.press("Yes, delete everything")
+    assert person.last_text.startswith("🗑️ Done.")
+
+
+REQUEST_COMMANDS = [
+    "/requests",
+    "/request 1",
+    "/assign 1",
+    "/reply 1 hi",
+    "/done 1",
+    "/reject 1 no",
+    "/extend 1 later",
+    "/hold 1 court",
+    "/release 1",
+    "/newrequest question a@b.nl hi",
+]
+
+
+@pytest.mark.parametrize("command", REQUEST_COMMANDS)
+async def test_only_platform_admins_see_requests(bot: Services, command: str) -> None:
+    person = ChatDriver(bot.engine, user_id=8_200_010, language_code="en")
+    await ask(person)
+    platform = ChatDriver(bot.engine, user_id=ADMIN, language_code="en")
+    await platform.send("/neworg club Club")
+    await platform.send(f"/orgadmin club {ORG_ADMIN}")
+    org_admin = ChatDriver(bot.engine, user_id=ORG_ADMIN, language_code="en")
+    for who in (person, org_admin):
+        await who.send(command)
+        assert who.last_text == "Sorry, that command is only for admins."
+    async with bot.db.unit_of_work() as uow:
+        refused = [e for e in await uow.audit.events() if e.outcome is Outcome.REFUSED]
+    assert len(refused) == 2
+
+
+def test_the_audit_trail_has_no_way_to_change_or_delete() -> None:
+    public = {name for name in dir(AuditRepository) if not name.startswith("_")}
+    assert public == {"record", "events"}
+
+
+async def test_reminders_are_posted_once_per_request_per_day_by_two_workers(
+    make_settings: Callable[..., Settings], database_url: str
+) -> None:
+    settings = make_settings(
+        database_url=database_url, admin_ids=frozenset({ADMIN}), admin_chat_id=ADMIN_CHAT
+    )
+    first, second = await build_services(settings), await build_services(settings)
+    try:
+        person = ChatDriver(first.engine, user_id=8_200_020, language_code="en")
+        numbers = [await ask(person, text=f"Question {i}") for i in range(3)]
+        posted: list[list[Send]] = [[], []]
+        for services, sink in zip((first, second), posted, strict=True):
+
+            async def deliver(effects: list[object], sink: list[Send] = sink) -> None:
+                sink.extend(e for e in effects if isinstance(e, Send))
+
+            services.deliver = deliver  # type: ignore[method-assign,assignment]
+        soon = first.engine.clock() + timedelta(days=25)  # all three are due within a week then
+        counts = await asyncio.gather(Reminders(first).run(soon), Reminders(second).run(soon))
+        assert sum(counts) == 3
+        texts = [s.text for sink in posted for s in sink]
+        assert sorted(int(re.findall(r"\d+", t)[0]) for t in texts) == numbers
+        assert all(s.chat_id == ADMIN_CHAT for sink in posted for s in sink)
+        again = await asyncio.gather(Reminders(first).run(soon), Reminders(second).run(soon))
+        assert sum(again) == 0  # once per request per day
+        tomorrow = await Reminders(first).run(soon + timedelta(days=1))
+        assert tomorrow == 3
+    finally:
+        await first.close()
+        await second.close()
