@@ -19,12 +19,12 @@ from dialogs.markup import escape
 from dialogs.payload import Payload
 from dialogs.privacy import export
 from dialogs.privacy.erasure import erase
-from dialogs.registration import mails as registration_mails
+from dialogs.registration.flow import mail_parent_consent
 from dialogs.requests.deadlines import due_date
 from dialogs.requests.lifecycle import RequestType
 from storage.consents import ConsentScope, GivenBy, Method
 from storage.inventory import Subject
-from storage.models import LinkPurpose, Role
+from storage.models import Role
 from storage.people import Profile
 
 log = structlog.get_logger(__name__)
@@ -158,24 +158,7 @@ class PrivacyFlow:
         if own is None or own.email is None or own.age is None:
             ctx.refuse_stale()
             return
-        await ctx.uow.links.revoke(own.id, LinkPurpose.CONSENT)
-        token = await ctx.uow.links.create(
-            person_id=own.id,
-            purpose=LinkPurpose.CONSENT,
-            locale=ctx.locale,
-            now=ctx.now,
-            valid_for=ctx.settings.consent_valid,
-        )
-        mail = registration_mails.consent_request(
-            ctx.texts,
-            to=own.email,
-            child=own.nickname or "",
-            age=own.age,
-            limit=ctx.settings.fields.consent_age,
-            url=f"{ctx.settings.public_url}/consent/{token}",
-            valid=ctx.settings.consent_valid,
-        )
-        await ctx.uow.outbox.add(mail, purpose="consent", person_id=own.id, now=ctx.now)
+        await mail_parent_consent(ctx, own)
         ctx.answer()
         ctx.show(ctx._("📨 I've e-mailed your parent. I'll tell you when they answer."))
 

@@ -58,6 +58,33 @@ class Who:
     """The draft being filled in: the own profile, or a parent's child in progress."""
 
 
+async def mail_parent_consent(ctx: Context, profile: Profile) -> None:
+    """Queue the consent mail to the parent of a child under 16, with a fresh single-use link.
+
+    Used at sign-up and again when the privacy policy changes; an older link stops working.
+    """
+    assert profile.email is not None and profile.age is not None
+    settings = ctx.settings
+    await ctx.uow.links.revoke(profile.id, LinkPurpose.CONSENT)
+    token = await ctx.uow.links.create(
+        person_id=profile.id,
+        purpose=LinkPurpose.CONSENT,
+        locale=ctx.locale,
+        now=ctx.now,
+        valid_for=settings.consent_valid,
+    )
+    mail = mails.consent_request(
+        ctx.texts,
+        to=profile.email,
+        child=profile.nickname or "",
+        age=profile.age,
+        limit=settings.fields.consent_age,
+        url=f"{settings.public_url}/consent/{token}",
+        valid=settings.consent_valid,
+    )
+    await ctx.uow.outbox.add(mail, purpose="consent", person_id=profile.id, now=ctx.now)
+
+
 class RegistrationFlow:
     """Signs up young people and parents; a parent then adds children."""
 
@@ -504,26 +531,7 @@ class RegistrationFlow:
 
     async def _send_consent_request(self, ctx: Context, profile: Profile) -> None:
         """Under 16: mail the parent a single-use consent link; the child waits."""
-        assert profile.email is not None and profile.age is not None
-        settings = ctx.settings
-        await ctx.uow.links.revoke(profile.id, LinkPurpose.CONSENT)
-        token = await ctx.uow.links.create(
-            person_id=profile.id,
-            purpose=LinkPurpose.CONSENT,
-            locale=ctx.locale,
-            now=ctx.now,
-            valid_for=settings.consent_valid,
-        )
-        mail = mails.consent_request(
-            ctx.texts,
-            to=profile.email,
-            child=profile.nickname or "",
-            age=profile.age,
-            limit=settings.fields.consent_age,
-            url=f"{settings.public_url}/consent/{token}",
-            valid=settings.consent_valid,
-        )
-        await ctx.uow.outbox.add(mail, purpose="consent", person_id=profile.id, now=ctx.now)
+        await mail_parent_consent(ctx, profile)
         await ctx.uow.people.set_status(profile.id, ProfileStatus.AWAITING_CONSENT)
         await ctx.uow.people.set_step(profile.id, Step.SEND_CONSENT.value)
         log.info("consent_requested")

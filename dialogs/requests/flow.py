@@ -387,53 +387,61 @@ class RequestsFlow:
             )
             ctx.say(ctx._("Request {number} is done.").format(number=request.number))
 
-    async def reject_command(self, ctx: Context, args: str) -> None:
-        """/reject N reason: refuse, telling the person why."""
+    async def _with_reason(self, ctx: Context, args: str, usage: str) -> tuple[Request, str] | None:
+        """``N reason`` from the arguments, or the usage line."""
         request, reason = await self._request(ctx, args)
         if request is None:
-            return
+            return None
         if not reason:
-            ctx.say(ctx._("Usage: /reject N reason (the person gets the reason)"))
-            return
-        if await self._apply(ctx, request, Action.REJECT, closed_at=ctx.now):
-            await ctx.uow.requests.add_message(
-                request.id, direction="out", text=reason, now=ctx.now
-            )
+            ctx.say(usage)
+            return None
+        return request, reason
+
+    async def _keep_reason(
+        self, ctx: Context, request: Request, reason: str, tell: str | None
+    ) -> None:
+        """Add the reason to the thread, and send it to the person with ``tell`` (a msgid)."""
+        await ctx.uow.requests.add_message(request.id, direction="out", text=reason, now=ctx.now)
+        if tell is not None:
             ctx.effects.extend(
-                await self._tell_person(
-                    ctx.uow,
-                    ctx.translator,
-                    request,
-                    N_("We can't do what you asked in message {number}. The reason:\n\n{text}"),
-                    text=reason,
-                )
+                await self._tell_person(ctx.uow, ctx.translator, request, tell, text=reason)
+            )
+
+    async def reject_command(self, ctx: Context, args: str) -> None:
+        """/reject N reason: refuse, telling the person why."""
+        given = await self._with_reason(
+            ctx, args, ctx._("Usage: /reject N reason (the person gets the reason)")
+        )
+        if given is None:
+            return
+        request, reason = given
+        if await self._apply(ctx, request, Action.REJECT, closed_at=ctx.now):
+            await self._keep_reason(
+                ctx,
+                request,
+                reason,
+                N_("We can't do what you asked in message {number}. The reason:\n\n{text}"),
             )
             ctx.say(ctx._("Request {number} is rejected.").format(number=request.number))
 
     async def extend_command(self, ctx: Context, args: str) -> None:
         """/extend N reason: two more months, with the reason told to the person (first month)."""
-        request, reason = await self._request(ctx, args)
-        if request is None:
+        given = await self._with_reason(
+            ctx, args, ctx._("Usage: /extend N reason (the person gets the reason)")
+        )
+        if given is None:
             return
-        if not reason:
-            ctx.say(ctx._("Usage: /extend N reason (the person gets the reason)"))
-            return
+        request, reason = given
         if not can_extend(request.received_at, ctx.now):
             ctx.say(ctx._("Too late: an extension must be told within the first month."))
             return
         new_due = extended_due_date(request.received_at)
         if await self._apply(ctx, request, Action.EXTEND, due_at=new_due):
-            await ctx.uow.requests.add_message(
-                request.id, direction="out", text=reason, now=ctx.now
-            )
-            ctx.effects.extend(
-                await self._tell_person(
-                    ctx.uow,
-                    ctx.translator,
-                    request,
-                    N_("We need more time for message {number}. The reason:\n\n{text}"),
-                    text=reason,
-                )
+            await self._keep_reason(
+                ctx,
+                request,
+                reason,
+                N_("We need more time for message {number}. The reason:\n\n{text}"),
             )
             ctx.say(
                 ctx._("Request {number} now due {date}; the person was told why.").format(
@@ -443,16 +451,12 @@ class RequestsFlow:
 
     async def hold_command(self, ctx: Context, args: str) -> None:
         """/hold N reason: a legal hold; erasure of the person's data waits until released."""
-        request, reason = await self._request(ctx, args)
-        if request is None:
+        given = await self._with_reason(ctx, args, ctx._("Usage: /hold N reason"))
+        if given is None:
             return
-        if not reason:
-            ctx.say(ctx._("Usage: /hold N reason"))
-            return
+        request, reason = given
         if await self._apply(ctx, request, Action.HOLD):
-            await ctx.uow.requests.add_message(
-                request.id, direction="out", text=reason, now=ctx.now
-            )
+            await self._keep_reason(ctx, request, reason, None)
             ctx.say(
                 ctx._(
                     "Request {number} is on hold; the person's data cannot be erased meanwhile."
