@@ -55,10 +55,14 @@ class Person:
 
     async def _until(self, expect: str, since: int, timeout: float = 10) -> None:
         """Wait for a send or edit after event ``since`` whose text contains ``expect``."""
-        await self.tg.wait_for(
-            lambda: any(expect in (e.text or "") for e in self.tg.events(self.user_id)[since:]),
-            timeout,
-        )
+        try:
+            await self.tg.wait_for(
+                lambda: any(expect in (e.text or "") for e in self.tg.events(self.user_id)[since:]),
+                timeout,
+            )
+        except TimeoutError:
+            seen = [e.text for e in self.tg.events(self.user_id)[since:]]
+            raise AssertionError(f"waited for {expect!r}; the bot said {seen}") from None
 
     async def say(self, text: str, expect: str) -> None:
         """Type a message; wait until the bot answers with something containing ``expect``."""
@@ -73,9 +77,9 @@ class Person:
     def _button(self, label: str) -> tuple[int, str] | None:
         for message in reversed(self.visible()):
             for row in message.buttons:
-                for text, _data in row:
+                for text, data in row:
                     if label in text:
-                        return message.message_id, text
+                        return message.message_id, data
         return None
 
     async def click(self, label: str, expect: str) -> None:
@@ -85,9 +89,10 @@ class Person:
         waits for it to appear first.
         """
         try:
-            message_id, text = await self.tg.wait_for(lambda: self._button(label), timeout=10)
+            message_id, data = await self.tg.wait_for(lambda: self._button(label), timeout=10)
         except TimeoutError:
             raise AssertionError(f"no button with {label!r}: {self.texts()[-3:]}") from None
         since = len(self.tg.events(self.user_id))
-        self.tg.click(self.user_id, text, message_id=message_id)
+        # Like Telegram, every update of a person carries their app's language.
+        self.tg.push_callback(self.user_id, message_id, data, language_code=self.language_code)
         await self._until(expect, since)

@@ -54,3 +54,34 @@ async def test_the_whole_conversation(services: Services, tg: FakeTelegram, runt
     assert ("start", "Start or continue") in commands[("default", "en")]
     assert not await tg.wait_answered()
     tg.assert_clean()
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
+async def test_a_parent_signs_up_a_child_who_does_the_short_quiz_in_dutch(
+    embedded: Services, tg: FakeTelegram, runtime: str
+) -> None:
+    async with polling(embedded, tg, runtime):
+        anna = Person(tg, user_id=52_001, language_code="nl")
+        await anna.say("/start", "Wie is er aan het chatten?")
+        await anna.click("ouder of verzorger", "Wat is je voornaam?")
+        await anna.say("Anna", "Wat is je achternaam?")
+        await anna.say("Jansen", "Wat is je e-mailadres?")
+        await anna.say("anna@example.nl", "Wat is je woonadres?")
+        await anna.say("Kerkstraat 1, Zwolle", "Kijk je gegevens even na")
+        await anna.click("Akkoord, meld me aan", "Voeg nu je kind toe")
+        await anna.click("Kind toevoegen", "voornaam of bijnaam van je kind")
+        await anna.say("Tim", "Hoe oud is Tim?")
+        await anna.click("8", "achternaam van Tim")
+        await anna.click("Dezelfde als de mijne", "Hoeveel uur per week speelt Tim")
+        await anna.click("Minder dan 1 uur", "Kijk de gegevens van Tim even na")
+        await anna.click("Voeg mijn kind toe", "Klaar voor de quiz?")
+        await anna.click("Begin de quiz", "Vraag 1 van 10")
+        assert "Vraag je kind:" in anna.last_text  # the 6-9 form, read aloud by the parent
+        for number in range(2, 11):
+            question = next(m for m in reversed(anna.visible()) if m.buttons)
+            await anna.click(question.buttons[0][0][0], f"Vraag {number} van 10")
+        question = next(m for m in reversed(anna.visible()) if m.buttons)
+        await anna.click(question.buttons[0][0][0], "Uitslag van Tim")
+        assert any(m.kind == "photo" for m in anna.visible())
+    assert not await tg.wait_answered()
+    tg.assert_clean()

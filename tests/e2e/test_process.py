@@ -106,7 +106,7 @@ async def test_kill_during_registration_then_restart_resumes(
         await tg.settle(zoe.user_id, quiet=0.3)
         process.kill()  # no goodbye: SIGKILL in the middle of registration
         await process.wait()
-    async with bot_process(tg, tmp_path):
+    async with bot_process(tg, tmp_path) as process:
         await zoe.say("/start", "What is your home address?")
         await zoe.say("Dorpsstraat 12, Utrecht", "About how many hours a week")
         await zoe.click("2 to 4", "Please check your details")
@@ -114,10 +114,20 @@ async def test_kill_during_registration_then_restart_resumes(
         for value in ("Zoë", "de Vries", "16", "zoe@example.nl", "Dorpsstraat 12, Utrecht"):
             assert value in summary
         await zoe.click("Yes, sign me up", "Ready for the quiz?")
+        await zoe.click("Start the quiz", "Question 1 of 14")
+        for number in (2, 3, 4):
+            question = next(m for m in reversed(zoe.visible()) if m.buttons)
+            await zoe.click(question.buttons[0][0][0], f"Question {number} of 14")
+        await tg.settle(zoe.user_id, quiet=0.3)
+        process.kill()  # and again, in the middle of the quiz
+        await process.wait()
+    async with bot_process(tg, tmp_path):
+        await zoe.say("hello?", "Question 4 of 14")  # the first unanswered question
     database = sqlite3.connect(tmp_path / "playbot.sqlite3")
     assert database.execute("select count(*) from accounts").fetchone() == (1,)
     assert database.execute("select count(*), min(status) from people").fetchone() == (1, "active")
     assert database.execute("select count(*) from consents").fetchone() == (1,)
+    assert database.execute("select count(*) from answers").fetchone() == (3,)
     tg.assert_clean()
 
 
