@@ -161,9 +161,22 @@ class Reminders:
         return len(effects)
 
 
+def mail_sender(services: Services) -> MailSender:
+    """The sender for this deployment's transport."""
+    return MailSender(services.db, mail_transport(services), sender=services.settings.mail_from)
+
+
+async def send_pending_mail(services: Services) -> None:
+    """One last round of the mail job (at shutdown); a failure is logged, never raised."""
+    try:
+        await mail_sender(services).send_due(datetime.now(UTC))
+    except Exception as exc:
+        log.error("job_failed", job="send_mail", error=type(exc).__name__)
+
+
 def standard_jobs(services: Services) -> list[Job]:
     """Every background job of the bot. Note: the periods are documented in the README."""
-    sender = MailSender(services.db, mail_transport(services), sender=services.settings.mail_from)
+    sender = mail_sender(services)
     retention = Retention(services)
     return [
         Job("send_mail", 1.0, sender.send_due),

@@ -10,7 +10,7 @@ from dataclasses import replace
 import structlog
 
 from bot.config import ConfigError, Settings
-from bot.jobs import run_jobs, standard_jobs
+from bot.jobs import run_jobs, send_pending_mail, standard_jobs
 from bot.services import Services, build_services
 from bot.web.pages import start_web
 
@@ -42,6 +42,8 @@ async def running(settings: Settings, *, jobs: bool = True) -> AsyncIterator[Ser
         finally:
             stop.set()
             await background
+            if jobs:  # mails queued by the last updates go out before the process ends
+                await send_pending_mail(services)
             await web.cleanup()
     finally:
         await services.close()

@@ -59,7 +59,7 @@ def build_dialogs(
         ready=signed_up,
         invite=organisations.open_invite,
     )
-    privacy = PrivacyFlow(contact=privacy_contact, retention=RETENTION)
+    privacy = PrivacyFlow(contact=privacy_contact, retention=RETENTION, bands=content.tiers.bands)
     edit = EditFlow(content.tiers.bands)
     requests = RequestsFlow(admin_chat_id=admin_chat_id)
     for flow in (language, registration, assessment, organisations, privacy, edit, requests):

@@ -48,9 +48,13 @@ def build(
     rows: Mapping[str, Sequence[Mapping[str, Any]]],
     people: Sequence[Profile],
     organisations: Mapping[uuid.UUID, str],
+    bands: Mapping[str, str],
     generated: datetime,
 ) -> DataExport:
-    """The summary and files for everything in ``rows`` (from ``Inventory.rows``)."""
+    """The summary and files for everything in ``rows`` (from ``Inventory.rows``).
+
+    ``bands`` maps outdoor-time band ids to their labels in the reader's language.
+    """
     _ = texts.gettext
     document = {
         "generated_at": generated.isoformat(),
@@ -75,7 +79,7 @@ def build(
             (_("Age"), person.age),
             (_("E-mail"), person.email),
             (_("Address"), person.address),
-            (_("Outside"), person.outdoor_band),
+            (_("Outside"), bands.get(person.outdoor_band or "", person.outdoor_band)),
             (_("Password"), _("set") if person.has_password else None),
         ):
             if value is not None:

@@ -8,10 +8,13 @@ personal data (Telegram allows 48 hours) and says what stays with Telegram.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Final
 
 import structlog
 
+from dialogs.assessment.catalog import ContentCatalog, translate
+from dialogs.assessment.content import Band
 from dialogs.context import Context, keyboard, personal_messages
 from dialogs.effects import Delete, SendDocument
 from dialogs.i18n import N_
@@ -41,8 +44,11 @@ class PrivacyFlow:
 
     code = CODE
 
-    def __init__(self, *, contact: str, retention: list[tuple[str, str]]) -> None:
+    def __init__(
+        self, *, contact: str, retention: list[tuple[str, str]], bands: Sequence[Band]
+    ) -> None:
         self._contact = contact
+        self._bands = tuple(bands)
         self._retention = retention
         """(what, how long) pairs, as msgids, shown in /privacy."""
 
@@ -185,8 +191,14 @@ class PrivacyFlow:
             org_id: (await ctx.uow.organisations.get(org_id)).name
             for org_id in {c["organisation_id"] for c in rows["consents"] if c["organisation_id"]}
         }
+        catalog = ContentCatalog(ctx.texts)
         built = export.build(
-            ctx.texts, rows=rows, people=people, organisations=organisations, generated=ctx.now
+            ctx.texts,
+            rows=rows,
+            people=people,
+            organisations=organisations,
+            bands={band.id: translate(band.label, catalog) for band in self._bands},
+            generated=ctx.now,
         )
         summary = built.summary
         if len(summary) > TEXT_LIMIT:

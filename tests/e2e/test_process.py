@@ -182,13 +182,14 @@ async def test_terminal_chat_with_nothing_configured(tmp_path: Path) -> None:
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
-    script = "/start\n1\nZoë\n/language\n2\n/help\n"
+    script = "/start\n2\nAnna\nJansen\nanna@example.nl\nKerkstraat 1, Zwolle\n1\n/help\n"
     out, err = await asyncio.wait_for(process.communicate(script.encode()), 60)
     text = out.decode()
     assert process.returncode == 0, err.decode()
     assert "No BOT_TOKEN set: starting the terminal chat." in err.decode()
     assert "[1] 🧒 Me! I'm a young person" in text
-    assert "How old are you, Zoë?" in text
-    assert "[1] 🇳🇱 Nederlands   [2] 🇬🇧 English" in text
+    assert "🎉 You're signed up, Anna!" in text
     assert "/language" in text.split("Here's what I can do")[-1]
     assert (tmp_path / "keys.json").exists() and (tmp_path / "playbot.sqlite3").exists()
+    [mail] = (tmp_path / "outbox").glob("*.eml")  # queued mail goes out before the chat ends
+    assert "Set your Play Style password" in mail.read_text()

@@ -142,6 +142,7 @@ async def test_mydata_has_every_marker_of_the_person_and_none_of_anyone_else(
     for value in (ZOE.nickname, ZOE.email, ZOE.address, str(ZOE.telegram_id)):
         assert value in data
     assert ZOE.nickname in summary and ZOE.email in summary
+    assert "Outside: 🌳 2 to 4 hours" in summary  # labels, not internal ids
     assert found_in(data, SAM) == [] and found_in(summary, SAM) == []
     tables = json.loads(data)["tables"]
     assert {"accounts", "people", "consents", "assessments", "answers"} <= set(tables)
