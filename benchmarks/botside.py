@@ -53,7 +53,7 @@ class BotConfig:
     settings: dict[str, str] = field(default_factory=dict)
     """Keyword arguments for ``bot.config.load_settings`` (bot phase only)."""
     stub_chart: bool = False
-    """What-if: replace the chart renderer by one fixed PNG, to see the bot's cost without it."""
+    """What-if: the chart renderer returns one fixed picture, to see the cost without it."""
     profile_file: str | None = None
     """Write cProfile stats of the event-loop thread, over the measured window, here."""
 

@@ -568,7 +568,7 @@ def parse(argv: Sequence[str] | None = None) -> Options:
     parser.add_argument(
         "--stub-chart",
         action="store_true",
-        help="what-if: a fixed PNG instead of rendering the result chart",
+        help="what-if: a fixed picture instead of rendering the result chart",
     )
     args = parser.parse_args(argv)
     names = [p.strip() for p in args.phases.split(",") if p.strip()]

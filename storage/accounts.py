@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Final
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.crypto import FieldCipher
@@ -35,6 +36,10 @@ def _account(row: AccountRow) -> Account:
     )
 
 
+_BY_TELEGRAM: Final = select(AccountRow).where(AccountRow.tg_index == bindparam("tg_index"))
+"""Every update starts here: built once (see the ``storage`` package notes)."""
+
+
 def telegram_index(keys: KeyRing, telegram_id: int) -> bytes:
     """Blind index of a Telegram user id."""
     return keys.blind_index("telegram", str(telegram_id))
@@ -51,7 +56,7 @@ class AccountRepository:
     async def by_telegram(self, telegram_id: int) -> Account | None:
         """The account of this Telegram user, if they have one."""
         row = await self._session.scalar(
-            select(AccountRow).where(AccountRow.tg_index == telegram_index(self._keys, telegram_id))
+            _BY_TELEGRAM, {"tg_index": telegram_index(self._keys, telegram_id)}
         )
         return None if row is None else _account(row)
 

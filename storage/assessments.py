@@ -7,15 +7,15 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Insert, bindparam, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as lite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.errors import NotFound
-from storage.models import AnswerRow, AssessmentRow, SessionStatus
+from storage.models import AnswerRow, AssessmentRow, Base, SessionStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +52,47 @@ class Answer:
     position: int
     seconds: float | None
     answered_at: datetime
+
+
+# Run on every quiz press: built once (see the ``storage`` package notes).
+_OPEN_FOR: Final = (
+    select(AssessmentRow)
+    .where(
+        AssessmentRow.person_id.in_(bindparam("people", expanding=True)),
+        AssessmentRow.status == SessionStatus.OPEN.value,
+    )
+    .order_by(AssessmentRow.updated_at.desc(), AssessmentRow.id)
+    .limit(1)
+)
+_ANSWER_TABLE: Final = Base.metadata.tables[AnswerRow.__tablename__]
+"""Answers are read and written as plain rows, never as ORM objects: cheaper, and no ORM copy is
+ever held that an upsert would leave stale."""
+_ANSWERS: Final = select(_ANSWER_TABLE).where(
+    _ANSWER_TABLE.c.assessment_id == bindparam("session_id")
+)
+_TOUCH: Final = (
+    update(AssessmentRow)
+    .where(AssessmentRow.id == bindparam("session_id"))
+    .values(updated_at=bindparam("now"))
+)
+
+
+def _upsert_answer(dialect: str) -> Insert:
+    """INSERT ... ON CONFLICT (session, question) DO UPDATE, in the dialect's spelling.
+
+    On the table, not the mapped class: the ORM's bulk-insert machinery is not needed for one
+    row, and costs as much again.
+    """
+    insert = pg_insert if dialect == "postgresql" else lite_insert
+    statement = insert(_ANSWER_TABLE)
+    replaced = ("option_id", "position", "seconds", "answered_at")
+    return statement.on_conflict_do_update(
+        index_elements=[AnswerRow.assessment_id, AnswerRow.item_id],
+        set_={column: statement.excluded[column] for column in replaced},
+    )
+
+
+_UPSERT_ANSWER: Final = {dialect: _upsert_answer(dialect) for dialect in ("postgresql", "sqlite")}
 
 
 def _session(row: AssessmentRow) -> Session:
@@ -133,15 +174,7 @@ class AssessmentRepository:
         """The most recently used open session of any of these people."""
         if not person_ids:
             return None
-        row = await self._session.scalar(
-            select(AssessmentRow)
-            .where(
-                AssessmentRow.person_id.in_(person_ids),
-                AssessmentRow.status == SessionStatus.OPEN.value,
-            )
-            .order_by(AssessmentRow.updated_at.desc(), AssessmentRow.id)
-            .limit(1)
-        )
+        row = await self._session.scalar(_OPEN_FOR, {"people": list(person_ids)})
         return None if row is None else _session(row)
 
     async def latest_complete(self, person_id: uuid.UUID) -> Session | None:
@@ -168,9 +201,7 @@ class AssessmentRepository:
 
     async def answers(self, session_id: uuid.UUID) -> dict[str, Answer]:
         """Item id -> answer, for one session."""
-        rows = await self._session.scalars(
-            select(AnswerRow).where(AnswerRow.assessment_id == session_id)
-        )
+        rows = await self._session.execute(_ANSWERS, {"session_id": session_id})
         return {
             row.item_id: Answer(
                 row.item_id, row.option_id, row.position, row.seconds, row.answered_at
@@ -192,31 +223,21 @@ class AssessmentRepository:
 
         The (session, question) key makes a double-recorded answer impossible.
         """
-        values = {
-            "assessment_id": session_id,
-            "item_id": item_id,
-            "option_id": option_id,
-            "position": position,
-            "seconds": seconds,
-            "answered_at": now,
-        }
-        insert = pg_insert if self._session.get_bind().dialect.name == "postgresql" else lite_insert
-        statement = insert(AnswerRow).values(**values)
         await self._session.execute(
-            statement.on_conflict_do_update(
-                index_elements=[AnswerRow.assessment_id, AnswerRow.item_id],
-                set_={
-                    k: statement.excluded[k]
-                    for k in ("option_id", "position", "seconds", "answered_at")
-                },
-            )
+            _UPSERT_ANSWER[self._session.get_bind().dialect.name],
+            {
+                "assessment_id": session_id,
+                "item_id": item_id,
+                "option_id": option_id,
+                "position": position,
+                "seconds": seconds,
+                "answered_at": now,
+            },
         )
 
     async def touch(self, session_id: uuid.UUID, *, now: datetime) -> None:
         """Mark a session as the one being answered now."""
-        await self._session.execute(
-            update(AssessmentRow).where(AssessmentRow.id == session_id).values(updated_at=now)
-        )
+        await self._session.execute(_TOUCH, {"session_id": session_id, "now": now})
 
     async def complete(
         self,

@@ -16,6 +16,7 @@ the data protects less than keys kept elsewhere).
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import json
@@ -75,12 +76,19 @@ class KeyRing:
 
     def derive(self, purpose: str) -> bytes:
         """A sub-key of the index key for one purpose, so no key is used for two jobs."""
-        hkdf = HKDF(algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None, info=purpose.encode())
-        return hkdf.derive(self.index_key)
+        return _derive(self.index_key, purpose)
 
     def blind_index(self, kind: str, value: str) -> bytes:
         """Keyed hash for look-ups: equal values give equal indexes, nothing else is revealed."""
         return hmac.new(self.derive(f"blind:{kind}"), value.encode(), hashlib.sha256).digest()
+
+
+@functools.lru_cache(maxsize=64)
+def _derive(index_key: bytes, purpose: str) -> bytes:
+    """HKDF, remembered: every update needs the same few sub-keys (a blind index, the button
+    signatures), and deriving one costs more than the look-up it serves."""
+    hkdf = HKDF(algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None, info=purpose.encode())
+    return hkdf.derive(index_key)
 
 
 def parse_data_keys(text: str) -> tuple[tuple[str, bytes], ...]:

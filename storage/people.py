@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.crypto import FieldCipher
@@ -17,6 +17,16 @@ from storage.models import PersonRow, ProfileStatus, Role
 
 ENCRYPTED: Final = ("nickname", "last_name", "email", "address")
 """Text fields stored as ``<name>_enc`` ciphertexts."""
+
+# Run on every quiz press: built once (see the ``storage`` package notes).
+_OWN: Final = select(PersonRow).where(
+    PersonRow.account_id == bindparam("account_id"), PersonRow.role != Role.CHILD.value
+)
+_CHILDREN: Final = (
+    select(PersonRow)
+    .where(PersonRow.parent_id == bindparam("parent_id"))
+    .order_by(PersonRow.created_at, PersonRow.id)
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,20 +105,12 @@ class PeopleRepository:
 
     async def own(self, account_id: uuid.UUID) -> Profile | None:
         """The account's own profile (a young person or a parent), if there is one."""
-        row = await self._session.scalar(
-            select(PersonRow).where(
-                PersonRow.account_id == account_id, PersonRow.role != Role.CHILD.value
-            )
-        )
+        row = await self._session.scalar(_OWN, {"account_id": account_id})
         return None if row is None else self._profile(row)
 
     async def children(self, parent_id: uuid.UUID) -> list[Profile]:
         """A parent's children, oldest registration first."""
-        rows = await self._session.scalars(
-            select(PersonRow)
-            .where(PersonRow.parent_id == parent_id)
-            .order_by(PersonRow.created_at, PersonRow.id)
-        )
+        rows = await self._session.scalars(_CHILDREN, {"parent_id": parent_id})
         return [self._profile(row) for row in rows]
 
     async def create(

@@ -17,6 +17,7 @@ from typing import Final
 
 import structlog
 
+from dialogs import charts
 from dialogs.assessment.card import render_card
 from dialogs.assessment.catalog import ContentCatalog, translate
 from dialogs.assessment.content import AssessmentContent, Item, ItemKind, Questionnaire
@@ -496,10 +497,16 @@ class AssessmentFlow:
             [ctx.button(ctx._("🔁 Do the quiz again"), CODE, "new", arg, timeless=True)],
         )
         if card.chart_scores:
-            png = await asyncio.to_thread(style_chart, card.chart_scores, title=card.chart_title)
+            picture = await asyncio.to_thread(
+                style_chart, card.chart_scores, title=card.chart_title
+            )
             ctx.effects.append(
                 SendPhoto(
-                    ctx.chat_id, png, "play-style.png", caption=escape(card.headline), personal=True
+                    ctx.chat_id,
+                    picture,
+                    f"play-style{charts.SUFFIX}",
+                    caption=escape(card.headline),
+                    personal=True,
                 )
             )
         ctx.say(card.text, buttons, personal=True)

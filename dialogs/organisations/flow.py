@@ -16,6 +16,7 @@ from typing import Final
 
 import structlog
 
+from dialogs import charts
 from dialogs.assessment.content import AssessmentContent
 from dialogs.charts import distribution_chart
 from dialogs.context import Context, keyboard
@@ -488,13 +489,15 @@ class OrganisationFlow:
         hidden = ctx._("fewer than {k}").format(k=self._k)
         for form in stats.forms:
             labels = [self._style_name(ctx, style) for style in form.styles]
-            png = await asyncio.to_thread(
+            picture = await asyncio.to_thread(
                 distribution_chart,
                 list(zip(labels, form.table.row_totals, strict=True)),
                 title=ctx._("Play styles ({form})").format(form=self._form_name(ctx, form.form)),
                 suppressed_label=hidden,
             )
-            ctx.effects.append(SendPhoto(ctx.chat_id, png, f"styles-{form.form}.png"))
+            ctx.effects.append(
+                SendPhoto(ctx.chat_id, picture, f"styles-{form.form}{charts.SUFFIX}")
+            )
         ctx.effects.append(
             SendDocument(
                 ctx.chat_id,

@@ -41,7 +41,7 @@ async def test_the_whole_conversation(services: Services, tg: FakeTelegram, runt
         photos = [m for m in zoe.visible() if m.kind == "photo"]
         attempts = [(c.method, c.status) for c in tg.calls_of("sendPhoto")]
         assert len(photos) == 1 and photos[0].file is not None, (attempts, tg.violations)
-        assert photos[0].file.content.startswith(b"\x89PNG")
+        assert photos[0].file.content.startswith(b"\xff\xd8\xff")  # a JPEG
 
         sam = Person(tg, user_id=51_002, language_code="en-GB")
         await sam.say("/start", "Who is chatting?")

@@ -34,11 +34,13 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from io import BytesIO
 from types import TracebackType
 from typing import Any, Final, Literal, Self
 
 import aiohttp
 from aiohttp import web
+from PIL import Image
 
 from tests.fake_telegram.html_check import ParsedText, utf16_len
 from tests.fake_telegram.limits import (
@@ -194,15 +196,19 @@ def _update_type(update: dict[str, Any]) -> str:
     return next((key for key in update if key != "update_id"), "")
 
 
+PHOTO_FORMATS: Final = frozenset({"JPEG", "PNG", "GIF", "BMP", "WEBP"})
+
+
 def _image_size(content: bytes) -> tuple[int, int] | None:
-    """Width and height of a PNG, or (0, 0) for another image Telegram accepts; None if not one."""
-    if content.startswith(b"\x89PNG\r\n\x1a\n") and len(content) >= 24:
-        return int.from_bytes(content[16:20], "big"), int.from_bytes(content[20:24], "big")
-    if content.startswith((b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"BM")) or (
-        content[:4] == b"RIFF" and content[8:12] == b"WEBP"
-    ):
-        return 0, 0
-    return None
+    """Width and height of an image Telegram accepts as a photo; None if it is not one."""
+    try:
+        with Image.open(BytesIO(content)) as image:
+            if image.format not in PHOTO_FORMATS:
+                return None
+            width, height = image.size
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return None
+    return width, height
 
 
 @dataclass(slots=True)

@@ -6,10 +6,12 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
+from io import BytesIO
 from typing import Any
 
 import aiohttp
 import pytest
+from PIL import Image
 
 from tests.fake_telegram.models import Call, FloodLimits
 from tests.fake_telegram.samples import png
@@ -151,6 +153,38 @@ async def test_photo_must_be_an_image(
     assert body["description"] == "Bad Request: IMAGE_PROCESS_FAILED"
     photo = tg.sent(1)[0]
     assert photo.kind == "photo" and photo.file is not None and photo.file.size == len(png(30, 20))
+
+
+def jpeg(width: int, height: int) -> bytes:
+    buffer = BytesIO()
+    Image.new("RGB", (width, height), "orange").save(buffer, format="JPEG")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (jpeg(1080, 850), None),
+        (jpeg(2100, 100), "PHOTO_INVALID_DIMENSIONS"),  # more than 20 to 1
+        (png(6000, 4001), "PHOTO_INVALID_DIMENSIONS"),  # more than 10 000 together
+        (b"\xff\xd8\xff but not a JPEG", "IMAGE_PROCESS_FAILED"),
+    ],
+    ids=["jpeg", "jpeg too narrow", "png too large", "broken jpeg"],
+)
+async def test_photo_sizes_are_checked_whatever_the_format(
+    content: bytes, expected: str | None, tg: FakeTelegram, http: aiohttp.ClientSession
+) -> None:
+    form = aiohttp.FormData()
+    form.add_field("chat_id", "1")
+    form.add_field("photo", content, filename="picture")
+    async with http.post(f"{tg.base_url}/bot{TOKEN}/sendPhoto", data=form) as response:
+        body = await response.json()
+    if expected is None:
+        assert body["ok"], body
+        sizes = body["result"]["photo"]
+        assert (sizes[-1]["width"], sizes[-1]["height"]) == (1080, 850)
+    else:
+        assert body["description"] == f"Bad Request: {expected}"
 
 
 async def test_get_updates_offset_limit_and_long_poll(api: Api, tg: FakeTelegram) -> None:

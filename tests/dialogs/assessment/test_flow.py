@@ -13,7 +13,7 @@ from storage.models import SessionStatus
 from tests.chat import ChatDriver
 
 CONTENT = load_content()
-PNG = b"\x89PNG\r\n\x1a\n"
+JPEG = b"\xff\xd8\xff"
 
 
 def decoded(chat: ChatDriver) -> list[tuple[str, str, str]]:
@@ -131,7 +131,8 @@ async def test_the_card_has_a_chart_picture(embedded: Services) -> None:
         options = [label for label, action, _arg in decoded(chat) if action == "pick"]
         effects = await chat.press(options[0])
     [photo] = [e for e in effects if isinstance(e, SendPhoto)]
-    assert photo.photo.startswith(PNG) and 10_000 < len(photo.photo) < 200_000
+    assert photo.photo.startswith(JPEG) and 10_000 < len(photo.photo) < 200_000
+    assert photo.filename == "play-style.jpg"
     assert "Vraag" not in chat.last_text and "Leeftijd 16" in chat.last_text
 
 
