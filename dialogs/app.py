@@ -60,7 +60,7 @@ def build_dialogs(
         invite=organisations.open_invite,
     )
     privacy = PrivacyFlow(contact=privacy_contact, retention=RETENTION, bands=content.tiers.bands)
-    edit = EditFlow(content.tiers.bands)
+    edit = EditFlow(content.tiers.bands, contact=privacy_contact)
     requests = RequestsFlow(admin_chat_id=admin_chat_id)
     for flow in (language, registration, assessment, organisations, privacy, edit, requests):
         flows[flow.code] = flow

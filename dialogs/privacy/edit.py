@@ -2,6 +2,12 @@
 
 Organisations that received the person's data are told that a correction was made (art. 19),
 without the data itself.
+
+A young person under the consent age who signed up alone keeps their parent's e-mail address
+(the parent gave permission there). Changing that address, or an age at or above the consent age,
+changes who is asked for permission from then on, so the parent at the address on file is told
+by e-mail. The change itself is not blocked: correcting one's data is a right, and the same trust
+in an e-mail address is all the sign-up had.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from dialogs.effects import Button
 from dialogs.markup import escape
 from dialogs.organisations.service import MemberEvent, notify_admins
 from dialogs.payload import Payload
+from dialogs.privacy.mails import masked, parent_notice
 from dialogs.registration.fields import (
     MAX_LAST_NAME,
     MAX_NICKNAME,
@@ -28,6 +35,7 @@ from dialogs.registration.fields import (
 )
 from storage.consents import ConsentScope
 from storage.models import Role
+from storage.outbox import Mail
 from storage.people import Profile
 
 CODE: Final = "edit"
@@ -38,8 +46,10 @@ class EditFlow:
 
     code = CODE
 
-    def __init__(self, bands: Sequence[Band]) -> None:
+    def __init__(self, bands: Sequence[Band], *, contact: str) -> None:
         self._bands = tuple(bands)
+        self._contact = contact
+        """Where a parent can write when a change was not right (the privacy contact)."""
 
     async def _people(self, ctx: Context) -> list[Profile]:
         if ctx.account is None:
@@ -90,6 +100,8 @@ class EditFlow:
         if person.role is Role.CHILD:  # a child's contact details are the parent's
             labels.pop(FieldName.EMAIL)
             labels.pop(FieldName.ADDRESS)
+        elif _parent_decides(ctx, person):
+            labels[FieldName.EMAIL] = ctx._("Parent's e-mail")
         ctx.go(CODE, "field", who=str(index))
         ctx.new_screen()
         buttons: list[list[Button]] = [
@@ -121,7 +133,7 @@ class EditFlow:
                     ctx.refuse_stale()
                     return
                 ctx.answer()
-                self._ask(ctx, field, who=who)
+                self._ask(ctx, field, people[int(who)], who=who)
             case "band" if isinstance(who, str) and ctx.state.step == FieldName.OUTDOOR.value:
                 person = self._pick(people, who)
                 if person is None or payload.arg not in {b.id for b in self._bands}:
@@ -133,7 +145,7 @@ class EditFlow:
             case _:
                 ctx.refuse_stale()
 
-    def _ask(self, ctx: Context, field: FieldName, *, who: str) -> None:
+    def _ask(self, ctx: Context, field: FieldName, person: Profile, *, who: str) -> None:
         ctx.go(CODE, field.value, who=who)
         ctx.new_screen()
         if field is FieldName.OUTDOOR:
@@ -152,7 +164,9 @@ class EditFlow:
             FieldName.NICKNAME: ctx._("Type the new first name or nickname."),
             FieldName.LAST_NAME: ctx._("Type the new last name."),
             FieldName.AGE: ctx._("Type the age as a number."),
-            FieldName.EMAIL: ctx._("Type the new e-mail address."),
+            FieldName.EMAIL: ctx._("Type your parent's new e-mail address.")
+            if _parent_decides(ctx, person)
+            else ctx._("Type the new e-mail address."),
             FieldName.ADDRESS: ctx._("Type the new home address: street, number and town."),
         }
         ctx.show(prompts[field])
@@ -183,15 +197,48 @@ class EditFlow:
                 value = clean_address(text)
         if isinstance(value, Problem):
             ctx.say(ctx._(value.message).format(**value.params))
-            self._ask(ctx, field, who=who)  # type: ignore[arg-type]
+            self._ask(ctx, field, person, who=who)  # type: ignore[arg-type]
             return
+        notice = self._parent_notice(ctx, person, field, value)
         if isinstance(value, int):
             await people_repo.set_age(person.id, value)
         else:
             await people_repo.set_text(person.id, field.value, value)
-        await self._saved(ctx, person)
+        if notice is not None:
+            await ctx.uow.outbox.add(
+                notice, purpose="parent_notice", person_id=person.id, now=ctx.now
+            )
+        await self._saved(ctx, person, parent_told=notice is not None)
 
-    async def _saved(self, ctx: Context, person: Profile) -> None:
+    def _parent_notice(
+        self, ctx: Context, person: Profile, field: FieldName, value: str | int
+    ) -> Mail | None:
+        """The mail to the parent on file when this change moves who gives permission."""
+        if not _parent_decides(ctx, person) or person.email is None:
+            return None
+        child = person.nickname or ""
+        limit = ctx.settings.fields.consent_age
+        if (
+            field is FieldName.EMAIL
+            and isinstance(value, str)
+            and value.casefold() != person.email.casefold()
+        ):
+            change = ctx._(
+                "{child} changed the parent's e-mail address to {address}. From now on, we ask "
+                "for permission at that address."
+            ).format(child=child, address=masked(value))
+        elif field is FieldName.AGE and isinstance(value, int) and value >= limit:
+            change = ctx._(
+                "{child} changed their age to {age}. From {limit}, young people decide about "
+                "their own data, so we will not ask you for permission any more."
+            ).format(child=child, age=value, limit=limit)
+        else:
+            return None
+        return parent_notice(
+            ctx.texts, to=person.email, child=child, change=change, contact=self._contact
+        )
+
+    async def _saved(self, ctx: Context, person: Profile, *, parent_told: bool = False) -> None:
         """Confirm, and tell linked organisations that something was corrected (not what)."""
         for consent in await ctx.uow.consents.for_person(person.id):
             if (
@@ -206,8 +253,20 @@ class EditFlow:
                     )
                 )
         ctx.go(None)
-        ctx.say(ctx._("✅ Saved. /mydata shows all your details."))
+        text = ctx._("✅ Saved. /mydata shows all your details.")
+        if parent_told:
+            text += "\n" + ctx._("📧 Your parent gets an e-mail about this change.")
+        ctx.say(text)
 
     async def resume(self, ctx: Context) -> None:
         ctx.go(None)
         await self.edit_command(ctx, "")
+
+
+def _parent_decides(ctx: Context, person: Profile) -> bool:
+    """A young person under the consent age who signed up alone: their e-mail is a parent's."""
+    return (
+        person.role is Role.SELF
+        and person.age is not None
+        and ctx.settings.fields.needs_parent(person.age)
+    )

@@ -1,4 +1,5 @@
-"""The one e-mail of an erasure: a confirmation to the address on file, which is then gone."""
+"""Privacy e-mails: the one confirmation of an erasure, and the notice to a parent when their
+child changes who is asked for consent."""
 
 from __future__ import annotations
 
@@ -30,6 +31,37 @@ def erasure_confirmation(texts: Texts, *, to: str, names: Sequence[str], receipt
     return Mail(
         recipient=to,
         subject=_("Your Play Style data is deleted"),
+        text="\n\n".join(paragraphs) + "\n",
+        html='<!doctype html><html><body style="font-family:sans-serif">'
+        + "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
+        + "</body></html>",
+    )
+
+
+def masked(email: str) -> str:
+    """``z•••@example.nl``: enough for a parent to recognise an address, not to write to it."""
+    local, _, domain = email.partition("@")
+    return f"{local[:1]}•••@{domain}"
+
+
+def parent_notice(texts: Texts, *, to: str, child: str, change: str, contact: str) -> Mail:
+    """Tell the parent who gave consent that their child changed what decides who consents.
+
+    ``change`` is the translated sentence saying what changed (see ``dialogs.privacy.edit``).
+    """
+    _ = texts.gettext
+    paragraphs = [
+        _("Hello,"),
+        change,
+        _(
+            "You get this e-mail because you gave permission for {child} to use the Play Style "
+            "bot. If this change is not right, please write to {contact}."
+        ).format(child=child, contact=contact),
+        _("The Play Style bot"),
+    ]
+    return Mail(
+        recipient=to,
+        subject=_("{child} changed their Play Style details").format(child=child),
         text="\n\n".join(paragraphs) + "\n",
         html='<!doctype html><html><body style="font-family:sans-serif">'
         + "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)

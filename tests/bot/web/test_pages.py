@@ -314,3 +314,83 @@ async def test_parent_answers_an_organisation_request_on_the_web(site: Site) -> 
     told = site.services.messenger
     assert isinstance(told, RecordingMessenger)
     assert told.last.text == "🎉 Your parent said yes: De Regenboog can now see your results, Sam."
+
+
+async def child_with_consent(site: Site) -> ChatDriver:
+    """Sam (12) signed up alone; the parent said yes on the web page and Sam finished."""
+    chat = await child_asks_consent(site)
+    [mail] = await site.send_mail()
+    path = link_in(mail, "consent")
+    _, csrf = await site.form(path)
+    async with site.client.post(
+        site.url(path), data={"csrf": csrf, "answer": "approve"}, allow_redirects=False
+    ) as response:
+        assert response.status == 303
+    told = site.services.messenger
+    assert isinstance(told, RecordingMessenger)
+    chat.messenger.messages.append(told.last)
+    await chat.press("Continue")
+    await chat.send("Jansen")
+    await chat.send("Dorpsstraat 1, Ede")
+    await chat.press("Less than 1 hour")
+    await chat.press("Yes, sign me up")
+    return chat
+
+
+async def test_the_parent_is_told_when_the_child_changes_who_gives_permission(
+    site: Site,
+) -> None:
+    chat = await child_with_consent(site)
+    seen: set[str] = set()
+
+    async def new_mail() -> list[EmailMessage]:
+        fresh = [m for m in await site.send_mail() if m["Message-ID"] not in seen]
+        seen.update(m["Message-ID"] for m in fresh)
+        return fresh
+
+    await new_mail()
+
+    await chat.send("/edit")
+    labels = [b.text for row in chat.mine()[-1].keyboard or () for b in row]
+    assert "✏️ Parent's e-mail" in labels and "✏️ E-mail" not in labels
+    await chat.press("Parent's e-mail")
+    assert chat.last_text == "Type your parent's new e-mail address."
+    await chat.send("New.Parent@example.nl")
+    assert chat.last_text == (
+        "✅ Saved. /mydata shows all your details.\n"
+        "📧 Your parent gets an e-mail about this change."
+    )
+    [notice] = await new_mail()
+    assert notice["To"] == "parent@example.nl"  # the parent who said yes, not the new address
+    assert notice["Subject"] == "Sam changed their Play Style details"
+    text = body(notice)
+    assert "Sam changed the parent's e-mail address to N•••@example.nl." in text
+    assert "New.Parent@example.nl" not in notice.as_string()
+    assert "privacy@example.org" in text
+
+    # Other fields are Sam's own business; the same address again is no change either.
+    await chat.send("/edit")
+    await chat.press("Name")
+    await chat.send("Sammie")
+    await chat.send("/edit")
+    await chat.press("Parent's e-mail")
+    await chat.send("new.parent@example.nl")
+    assert chat.last_text == "✅ Saved. /mydata shows all your details."
+    assert await new_mail() == []
+
+    # Turning 16 in the chat ends the parent's part, so the parent (now at the new address) hears.
+    await chat.send("/edit")
+    await chat.press("Age")
+    await chat.send("16")
+    [notice] = await new_mail()
+    assert notice["To"] == "new.parent@example.nl"
+    assert "Sammie changed their age to 16. From 16, young people decide" in body(notice)
+
+    # From then on the e-mail is Sam's own, and nobody else is told about it.
+    await chat.send("/edit")
+    labels = [b.text for row in chat.mine()[-1].keyboard or () for b in row]
+    assert "✏️ E-mail" in labels
+    await chat.press("E-mail")
+    await chat.send("sam@example.nl")
+    assert chat.last_text == "✅ Saved. /mydata shows all your details."
+    assert await new_mail() == []
