@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Final
@@ -21,7 +22,7 @@ from dialogs import charts
 from dialogs.assessment.card import render_card
 from dialogs.assessment.catalog import ContentCatalog, translate
 from dialogs.assessment.content import AssessmentContent, Item, ItemKind, Questionnaire
-from dialogs.assessment.scoring import Result, modifiers, positions_shown, score, shuffled_options
+from dialogs.assessment.scoring import Result, modifiers, score_stored, shuffled_options
 from dialogs.assessment.suggestions import Suggestion, suggest
 from dialogs.charts import style_chart
 from dialogs.context import Context, keyboard
@@ -29,7 +30,7 @@ from dialogs.effects import Button, SendPhoto
 from dialogs.i18n import N_
 from dialogs.markup import escape
 from dialogs.payload import Payload
-from storage.assessments import Session
+from storage.assessments import Answer, Session
 from storage.models import Role
 from storage.people import Profile
 
@@ -179,7 +180,7 @@ class AssessmentFlow:
             ctx.say(ctx._("There is no result yet. Tap /start to do the quiz."))
             return
         if len(done) == 1:
-            await self._show_latest(ctx, done[0])
+            await self._show_latest(ctx, players, done[0])
             return
         ctx.say(
             ctx._("Whose result?"),
@@ -232,7 +233,7 @@ class AssessmentFlow:
                 ctx.answer()
                 ctx.edit_target = None
                 if payload.action == "res":
-                    await self._show_latest(ctx, person)
+                    await self._show_latest(ctx, players, person)
                 elif payload.action == "why":
                     await self._why(ctx, person)
                 else:
@@ -254,7 +255,7 @@ class AssessmentFlow:
         if current is None:
             ctx.go(None)
             return
-        await self._ask_next(ctx, *current)
+        await self._ask_next(ctx, players, *current)
 
     async def recover(self, ctx: Context) -> bool:
         """After a lost state: continue the open session at its first unanswered question."""
@@ -274,7 +275,7 @@ class AssessmentFlow:
         current = await self._current(ctx, players)
         if current is not None and current[0].id == person.id and not fresh:
             await ctx.uow.assessments.touch(current[1].id, now=ctx.now)
-            await self._ask_next(ctx, *current)
+            await self._ask_next(ctx, players, *current)
             return
         assert person.age is not None
         try:
@@ -305,17 +306,19 @@ class AssessmentFlow:
                 + intro
             )
         ctx.say(intro)
-        await self._ask_next(ctx, person, session)
+        await self._ask_next(ctx, players, person, session)
 
     async def _next_item(self, ctx: Context, session: Session) -> Item | None:
         answers = await ctx.uow.assessments.answers(session.id)
         questionnaire = self._questionnaire(session)
         return next((item for item in questionnaire.items if item.id not in answers), None)
 
-    async def _ask_next(self, ctx: Context, person: Profile, session: Session) -> None:
+    async def _ask_next(
+        self, ctx: Context, players: Players, person: Profile, session: Session
+    ) -> None:
         item = await self._next_item(ctx, session)
         if item is None:  # every question answered (e.g. crashed before scoring): score now
-            await self._finish(ctx, person, session)
+            await self._finish(ctx, players, person, session)
             return
         self._ask(ctx, session, item)
 
@@ -393,7 +396,7 @@ class AssessmentFlow:
                 return
         unanswered = next((i for i in questionnaire.items if i.id not in answered), None)
         if unanswered is None:
-            await self._finish(ctx, person, session)
+            await self._finish(ctx, players, person, session)
         else:
             self._ask(ctx, session, unanswered)
 
@@ -414,23 +417,16 @@ class AssessmentFlow:
         chosen = stored[before.id].option_id if before.id in stored else None
         self._ask(ctx, session, before, chosen=chosen)
 
-    async def _finish(self, ctx: Context, person: Profile, session: Session) -> None:
+    async def _finish(
+        self, ctx: Context, players: Players, person: Profile, session: Session
+    ) -> None:
         """Score, pick ideas, store both, and show the result card."""
         questionnaire = self._questionnaire(session)
         stored = await ctx.uow.assessments.answers(session.id)
-        answers: dict[str, str | None] = {k: a.option_id for k, a in stored.items()}
-        result = score(
-            questionnaire,
-            self._content.key_for(questionnaire),
-            answers,
-            positions=positions_shown(questionnaire, answers, session.seed),
-            answer_seconds=[
-                a.seconds
-                for item in questionnaire.core_items
-                if (a := stored.get(item.id)) is not None and a.seconds is not None
-            ],
+        result = score_stored(
+            questionnaire, self._content.key_for(questionnaire), stored, session.seed
         )
-        ideas = self._ideas(session, result, answers)
+        ideas = self._ideas(session, result, {k: a.option_id for k, a in stored.items()})
         await ctx.uow.assessments.complete(
             session.id,
             result=result.to_dict(),
@@ -443,7 +439,7 @@ class AssessmentFlow:
         ctx.go(None)
         ctx.new_screen()
         done = await ctx.uow.assessments.get(session.id)
-        await self._send_card(ctx, person, done, players=await self._players(ctx))
+        await self._send_card(ctx, players, person, done, stored)
 
     def _ideas(
         self, session: Session, result: Result, answers: dict[str, str | None]
@@ -460,20 +456,26 @@ class AssessmentFlow:
             seed=session.seed,
         )
 
-    async def _show_latest(self, ctx: Context, person: Profile) -> None:
+    async def _show_latest(self, ctx: Context, players: Players, person: Profile) -> None:
         session = await ctx.uow.assessments.latest_complete(person.id)
         if session is None:
             ctx.say(ctx._("There is no result yet. Tap /start to do the quiz."))
             return
-        await self._send_card(ctx, person, session, players=await self._players(ctx))
+        stored = await ctx.uow.assessments.answers(session.id)
+        await self._send_card(ctx, players, person, session, stored)
 
     async def _send_card(
-        self, ctx: Context, person: Profile, session: Session, *, players: Players
+        self,
+        ctx: Context,
+        players: Players,
+        person: Profile,
+        session: Session,
+        answers: Mapping[str, Answer],
     ) -> None:
+        """The result card and its chart, for a finished session and its stored answers."""
         assert session.result is not None
         result = Result.from_dict(session.result)
         questionnaire = self._questionnaire(session)
-        answers = await ctx.uow.assessments.answers(session.id)
         catalog = self._catalog(ctx)
         modifier_labels = [
             translate(item.option(answers[item.id].option_id).text, catalog)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 from dialogs.assessment import validation
 from dialogs.assessment.loader import load_questionnaire, load_scoring_key
-from dialogs.assessment.scoring import positions_shown, score
+from dialogs.assessment.scoring import score_stored
 from dialogs.errors import ContentError
 from storage.uow import Database
 
@@ -54,18 +54,7 @@ async def rescore(
                     skipped += 1
                     continue
                 stored = await uow.assessments.answers(session_id)
-                answers: dict[str, str | None] = {k: a.option_id for k, a in stored.items()}
-                result = score(
-                    questionnaire,
-                    key,
-                    answers,
-                    positions=positions_shown(questionnaire, answers, session.seed),
-                    answer_seconds=[
-                        a.seconds
-                        for item in questionnaire.core_items
-                        if (a := stored.get(item.id)) is not None and a.seconds is not None
-                    ],
-                )
+                result = score_stored(questionnaire, key, stored, session.seed)
                 checked += 1
                 if result.to_dict() != session.result:
                     await uow.assessments.set_result(

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from fractions import Fraction
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 from dialogs.assessment.content import (
     Item,
@@ -307,6 +307,37 @@ def score(
         answered=answered,
         core_items=len(questionnaire.core_items),
         random_signs=_random_signs(responded, positions, answer_seconds),
+    )
+
+
+class StoredAnswer(Protocol):
+    """What scoring needs of a stored answer (``storage.assessments.Answer``)."""
+
+    @property
+    def option_id(self) -> str: ...
+
+    @property
+    def seconds(self) -> float | None: ...
+
+
+def score_stored(
+    questionnaire: Questionnaire, key: ScoringKey, stored: Mapping[str, StoredAnswer], seed: str
+) -> Result:
+    """Score a session from its stored answers (item id -> answer) and its shuffle seed.
+
+    The one way a session is scored: at the end of the quiz and again by ``playbot rescore``.
+    """
+    answers: dict[str, str | None] = {k: a.option_id for k, a in stored.items()}
+    return score(
+        questionnaire,
+        key,
+        answers,
+        positions=positions_shown(questionnaire, answers, seed),
+        answer_seconds=[
+            a.seconds
+            for item in questionnaire.core_items
+            if (a := stored.get(item.id)) is not None and a.seconds is not None
+        ],
     )
 
 

@@ -106,12 +106,7 @@ class OrganisationFlow:
             ctx._("You can stop this at any time with /organisations."),
         ]
         rows: list[list[Button]] = []
-        young = (
-            own.role is Role.SELF
-            and own.age is not None
-            and (ctx.settings.fields.needs_parent(own.age))
-        )
-        if young:
+        if ctx.settings.fields.parent_decides(own):
             lines.append(ctx._("You're under 16, so your parent decides. I'll e-mail them."))
             rows.append([ctx.button(ctx._("📨 Ask my parent"), CODE, "askp")])
         elif own.role is Role.PARENT:

@@ -100,7 +100,7 @@ class EditFlow:
         if person.role is Role.CHILD:  # a child's contact details are the parent's
             labels.pop(FieldName.EMAIL)
             labels.pop(FieldName.ADDRESS)
-        elif _parent_decides(ctx, person):
+        elif ctx.settings.fields.parent_decides(person):
             labels[FieldName.EMAIL] = ctx._("Parent's e-mail")
         ctx.go(CODE, "field", who=str(index))
         ctx.new_screen()
@@ -165,7 +165,7 @@ class EditFlow:
             FieldName.LAST_NAME: ctx._("Type the new last name."),
             FieldName.AGE: ctx._("Type the age as a number."),
             FieldName.EMAIL: ctx._("Type your parent's new e-mail address.")
-            if _parent_decides(ctx, person)
+            if ctx.settings.fields.parent_decides(person)
             else ctx._("Type the new e-mail address."),
             FieldName.ADDRESS: ctx._("Type the new home address: street, number and town."),
         }
@@ -214,7 +214,7 @@ class EditFlow:
         self, ctx: Context, person: Profile, field: FieldName, value: str | int
     ) -> Mail | None:
         """The mail to the parent on file when this change moves who gives permission."""
-        if not _parent_decides(ctx, person) or person.email is None:
+        if not ctx.settings.fields.parent_decides(person) or person.email is None:
             return None
         child = person.nickname or ""
         limit = ctx.settings.fields.consent_age
@@ -261,12 +261,3 @@ class EditFlow:
     async def resume(self, ctx: Context) -> None:
         ctx.go(None)
         await self.edit_command(ctx, "")
-
-
-def _parent_decides(ctx: Context, person: Profile) -> bool:
-    """A young person under the consent age who signed up alone: their e-mail is a parent's."""
-    return (
-        person.role is Role.SELF
-        and person.age is not None
-        and ctx.settings.fields.needs_parent(person.age)
-    )

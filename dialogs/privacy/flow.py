@@ -121,7 +121,7 @@ class PrivacyFlow:
             ),
             ctx._("/privacy shows what it says. Before we go on, we need your yes."),
         ]
-        if self._needs_parent(ctx, own):
+        if ctx.settings.fields.parent_decides(own):
             text.append(ctx._("You're under 16, so your parent decides. I'll e-mail them."))
             buttons = [[ctx.button(ctx._("📨 Ask my parent"), CODE, "askpol", timeless=True)]]
         else:
@@ -130,18 +130,10 @@ class PrivacyFlow:
         ctx.say("\n\n".join(text), keyboard(*buttons))
         return False
 
-    @staticmethod
-    def _needs_parent(ctx: Context, own: Profile) -> bool:
-        return (
-            own.role is Role.SELF
-            and own.age is not None
-            and ctx.settings.fields.needs_parent(own.age)
-        )
-
     async def _agree(self, ctx: Context) -> None:
         account = ctx.account
         own = await ctx.uow.people.own(account.id) if account else None
-        if account is None or own is None or self._needs_parent(ctx, own):
+        if account is None or own is None or ctx.settings.fields.parent_decides(own):
             ctx.refuse_stale()
             return
         people = [own] + (await ctx.uow.people.children(own.id) if own.role is Role.PARENT else [])

@@ -16,6 +16,8 @@ from typing import Final
 from email_validator import EmailNotValidError, validate_email
 
 from dialogs.i18n import N_
+from storage.models import Role
+from storage.people import Profile
 
 
 class FieldName(StrEnum):
@@ -85,6 +87,11 @@ class FieldRules:
     def needs_parent(self, age: int) -> bool:
         """Whether a parent must consent for someone of this age."""
         return age < self.consent_age
+
+    def parent_decides(self, person: Profile) -> bool:
+        """A young person under the consent age who signed up alone: their parent gives every
+        permission, by e-mail, and the profile's e-mail is the parent's."""
+        return person.role is Role.SELF and person.age is not None and self.needs_parent(person.age)
 
 
 def parse_requirements(text: str) -> dict[FieldName, Requirement]:

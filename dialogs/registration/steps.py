@@ -55,8 +55,7 @@ def steps_for(profile: Profile, rules: FieldRules, *, consented: bool) -> list[S
     """
     steps: list[Step] = [Step.NICKNAME, Step.AGE]
     if profile.role is Role.SELF:
-        young = profile.age is not None and rules.needs_parent(profile.age)
-        if young:
+        if rules.parent_decides(profile):
             steps += [Step.PARENT_EMAIL, Step.SEND_CONSENT]
             if not consented:
                 return steps
