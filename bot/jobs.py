@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Final
 import structlog
 
 from bot.mail import FileTransport, MailSender, SmtpTransport, Transport
+from dialogs.effects import Effect
 from dialogs.registration import consent
 from storage.models import ProfileStatus
 
@@ -85,33 +86,37 @@ class Retention:
         services = self._services
         settings = services.engine.settings
         async with services.db.unit_of_work() as uow:
+            before = now - settings.consent_valid
             stale = await uow.people.stale(
-                status=ProfileStatus.AWAITING_CONSENT,
-                before=now - settings.consent_valid,
-                limit=BATCH,
-                claim=True,
+                status=ProfileStatus.AWAITING_CONSENT, before=before, limit=BATCH, claim=True
             )
-            effects = []
+            effects: list[Effect] = []
+            expired = 0
             for person_id in stale:
-                effects += await consent.expire(uow, person_id, translator=services.translator)
+                told = await consent.expire(
+                    uow, person_id, before=before, translator=services.translator
+                )
+                expired += bool(told)
+                effects += told
             await uow.commit()
         await services.deliver(effects)
-        return len(stale)
+        return expired
 
     async def purge_drafts(self, now: datetime) -> int:
         """Registrations abandoned for longer than ``DRAFT_DAYS``."""
         services = self._services
         async with services.db.unit_of_work() as uow:
+            before = now - services.engine.settings.draft_kept
             stale = await uow.people.stale(
-                status=ProfileStatus.DRAFT,
-                before=now - services.engine.settings.draft_kept,
-                limit=BATCH,
-                claim=True,
+                status=ProfileStatus.DRAFT, before=before, limit=BATCH, claim=True
             )
+            purged = 0
             for person_id in stale:
-                await uow.people.delete(person_id)
+                purged += await uow.people.delete_stale(
+                    person_id, status=ProfileStatus.DRAFT, before=before
+                )
             await uow.commit()
-        return len(stale)
+        return purged
 
     async def purge_unfinished_sessions(self, now: datetime) -> int:
         """Quiz sessions nobody touched for two weeks, and replaced ones (after /retake)."""

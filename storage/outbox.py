@@ -83,23 +83,33 @@ class OutboxRepository:
         return Mail(**values)
 
     async def claim_due(self, *, now: datetime, limit: int, lease: timedelta) -> list[QueuedMail]:
-        """Take up to ``limit`` due mails; other senders skip them (SKIP LOCKED on PostgreSQL)."""
-        query = (
-            select(OutboxRow)
+        """Take up to ``limit`` due mails; a mail another sender took is never taken twice.
+
+        One UPDATE ... RETURNING that re-checks ``pending`` is the claim, so it holds on SQLite,
+        where a SELECT runs outside the write lock, as well as on PostgreSQL, where SKIP LOCKED
+        also lets two senders take different mails instead of waiting for each other.
+        """
+        due = (
+            select(OutboxRow.id)
             .where(OutboxRow.status == MailStatus.PENDING.value, OutboxRow.next_attempt_at <= now)
             .order_by(OutboxRow.next_attempt_at)
             .limit(limit)
         )
         if self._session.get_bind().dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        claimed = []
-        for row in await self._session.scalars(query):
-            row.status = MailStatus.SENDING.value
-            row.attempts += 1
-            row.next_attempt_at = now + lease
-            claimed.append(QueuedMail(row.id, row.purpose, row.attempts, self._mail(row)))
-        await self._session.flush()
-        return claimed
+            due = due.with_for_update(skip_locked=True)
+        rows = await self._session.scalars(
+            update(OutboxRow)
+            .where(OutboxRow.id.in_(due.scalar_subquery()))
+            .where(OutboxRow.status == MailStatus.PENDING.value)
+            .values(
+                status=MailStatus.SENDING.value,
+                attempts=OutboxRow.attempts + 1,
+                next_attempt_at=now + lease,
+            )
+            .returning(OutboxRow),
+            execution_options={"synchronize_session": False, "populate_existing": True},
+        )
+        return [QueuedMail(row.id, row.purpose, row.attempts, self._mail(row)) for row in rows]
 
     async def _finish(self, mail_id: uuid.UUID, status: MailStatus, now: datetime) -> None:
         await self._session.execute(

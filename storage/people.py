@@ -185,13 +185,30 @@ class PeopleRepository:
         """Remove a profile and, through the foreign keys, everything hanging off it."""
         await self._session.execute(delete(PersonRow).where(PersonRow.id == person_id))
 
+    async def delete_stale(
+        self, person_id: uuid.UUID, *, status: ProfileStatus, before: datetime
+    ) -> bool:
+        """Delete a profile only if it is still in ``status`` and untouched since ``before``.
+
+        False when another worker deleted it first, or the person acted in the meantime (a parent
+        consented, a child went on registering): then it is theirs, not the retention job's.
+        """
+        result = await self._session.execute(
+            delete(PersonRow).where(
+                PersonRow.id == person_id,
+                PersonRow.status == status.value,
+                PersonRow.updated_at < before,
+            )
+        )
+        return bool(getattr(result, "rowcount", 0) == 1)
+
     async def stale(
         self, *, status: ProfileStatus, before: datetime, limit: int, claim: bool = False
     ) -> list[uuid.UUID]:
         """Ids of profiles in ``status`` untouched since ``before`` (for the retention jobs).
 
-        With ``claim`` the rows stay locked until commit and other workers skip them
-        (PostgreSQL; SQLite has a single writer anyway).
+        With ``claim`` other workers skip the rows until commit (PostgreSQL). Act on them with
+        :meth:`delete_stale`, whose condition is the claim that also holds on SQLite.
         """
         query = (
             select(PersonRow.id)

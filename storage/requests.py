@@ -11,7 +11,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.crypto import FieldCipher
-from storage.errors import NotFound
 from storage.models import RequestMessageRow, RequestReminderRow, RequestRow
 
 OPEN_STATUSES = ("new", "in_progress", "waiting_for_person", "on_hold")
@@ -105,12 +104,6 @@ class RequestRepository:
             return self._request(row)
         raise RuntimeError("could not number a new request")
 
-    async def _row(self, request_id: uuid.UUID) -> RequestRow:
-        row = await self._session.get(RequestRow, request_id)
-        if row is None:
-            raise NotFound("request", request_id)
-        return row
-
     async def by_number(self, number: int) -> Request | None:
         """A request by its number."""
         row = await self._session.scalar(select(RequestRow).where(RequestRow.number == number))
@@ -162,6 +155,7 @@ class RequestRepository:
         self,
         request_id: uuid.UUID,
         *,
+        if_status: str | None = None,
         status: str | None = None,
         extended: bool | None = None,
         assignee_id: uuid.UUID | None = None,
@@ -169,20 +163,30 @@ class RequestRepository:
         closed_at: datetime | None = None,
         admin_post_id: int | None = None,
         type: str | None = None,
-    ) -> None:
-        """Change what is given; the rest stays."""
-        row = await self._row(request_id)
-        for name, value in (
-            ("status", status),
-            ("extended", extended),
-            ("assignee_id", assignee_id),
-            ("due_at", due_at),
-            ("closed_at", closed_at),
-            ("admin_post_id", admin_post_id),
-            ("type", type),
-        ):
-            if value is not None:
-                setattr(row, name, value)
+    ) -> bool:
+        """Change what is given; the rest stays.
+
+        With ``if_status`` only while the request is still in that status: False means someone
+        else moved it between our read and this write (two admins pressing at once).
+        """
+        values = {
+            name: value
+            for name, value in (
+                ("status", status),
+                ("extended", extended),
+                ("assignee_id", assignee_id),
+                ("due_at", due_at),
+                ("closed_at", closed_at),
+                ("admin_post_id", admin_post_id),
+                ("type", type),
+            )
+            if value is not None
+        }
+        query = update(RequestRow).where(RequestRow.id == request_id).values(**values)
+        if if_status is not None:
+            query = query.where(RequestRow.status == if_status)
+        result = await self._session.execute(query)
+        return bool(getattr(result, "rowcount", 0) == 1)
 
     async def add_message(
         self,

@@ -21,6 +21,7 @@ from dialogs.registration.fields import FieldName
 from dialogs.registration.steps import Step, following, steps_for
 from dialogs.settings import DialogSettings
 from storage.consents import ConsentScope, GivenBy, Method
+from storage.errors import NotFound
 from storage.links import LinkProblem
 from storage.models import LinkPurpose, ProfileStatus
 from storage.uow import UnitOfWork
@@ -216,12 +217,23 @@ async def _renewal(
     )
 
 
-async def expire(uow: UnitOfWork, person_id: uuid.UUID, *, translator: Translator) -> list[Effect]:
-    """An unanswered request ran out: purge the child's data and tell them kindly."""
-    child = await uow.people.get(person_id)
+async def expire(
+    uow: UnitOfWork, person_id: uuid.UUID, *, before: datetime, translator: Translator
+) -> list[Effect]:
+    """An unanswered request ran out: purge the child's data and tell them kindly.
+
+    Nothing happens if the parent answered, or another worker expired it, since it was found.
+    """
+    try:
+        child = await uow.people.get(person_id)
+    except NotFound:
+        return []
     account = await uow.accounts.by_id(child.account_id)
     telegram_id = await uow.accounts.telegram_id(child.account_id)
-    await uow.people.delete(person_id)
+    if not await uow.people.delete_stale(
+        person_id, status=ProfileStatus.AWAITING_CONSENT, before=before
+    ):
+        return []
     texts = translator.texts(account.locale if account else None)
     return [
         Send(

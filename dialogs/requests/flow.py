@@ -189,7 +189,10 @@ class RequestsFlow:
             state = transition(_state(request), Action.PERSON_REPLIED)
         except IllegalTransition:
             state = _state(request)  # a reply to a closed or on-hold request is kept, not lost
-        await ctx.uow.requests.update(request.id, status=state.status.value)
+        # If an admin moved the request meanwhile, their status stands; the reply is kept anyway.
+        await ctx.uow.requests.update(
+            request.id, if_status=request.status, status=state.status.value
+        )
         message_id = await ctx.uow.requests.add_message(
             request.id, direction="in", text=message, now=ctx.now
         )
@@ -237,12 +240,28 @@ class RequestsFlow:
                 )
             )
             return None
-        await ctx.uow.requests.update(
+        moved = await ctx.uow.requests.update(
             request.id,
+            if_status=request.status,
             status=state.status.value,
             extended=state.extended,
             **changes,  # type: ignore[arg-type]
         )
+        if not moved:  # another admin changed it a moment ago: their step stands
+            await ctx.uow.audit.record(
+                f"request_{action.value}",
+                actor_id=actor,
+                now=ctx.now,
+                subject=f"request:{request.id}",
+                outcome=Outcome.REFUSED,
+            )
+            ctx.say(
+                ctx._(
+                    "Someone else changed request {number} just now. "
+                    "Look at it again with /request {number}."
+                ).format(number=request.number)
+            )
+            return None
         await ctx.uow.audit.record(
             f"request_{action.value}", actor_id=actor, now=ctx.now, subject=f"request:{request.id}"
         )

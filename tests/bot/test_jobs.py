@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from bot.jobs import Retention
 from bot.services import Services
+from storage.models import ProfileStatus
 from tests.chat import ChatDriver
 from tests.messenger import RecordingMessenger
 
@@ -37,6 +39,47 @@ async def test_unanswered_consent_requests_expire_and_the_child_is_told(
         assert await uow.outbox.count(purpose="consent") == 0  # the queued mail went too
     assert told.last.chat_id == chat.user.id
     assert told.last.text.startswith("Your parent didn't answer the e-mail in time")
+
+
+async def test_two_workers_expire_a_request_once_and_the_child_is_told_once(
+    services: Services,
+) -> None:
+    chat = await under_16_waiting(services, 9_400_003)
+    services.messenger = told = RecordingMessenger()
+    later = services.engine.clock() + timedelta(days=8)
+    first, second = Retention(services), Retention(services)
+    counts = await asyncio.gather(
+        first.expire_consent_requests(later), second.expire_consent_requests(later)
+    )
+    assert sum(counts) == 1
+    assert [sent.chat_id for sent in told.messages] == [chat.user.id]
+
+
+async def test_a_draft_touched_after_the_lookup_is_not_purged(services: Services) -> None:
+    chat = ChatDriver(services.engine, user_id=9_400_004, language_code="en")
+    await chat.send("/start")
+    await chat.press("young person")
+    await chat.send("Zoë")
+    async with services.db.unit_of_work() as uow:
+        account = await uow.accounts.by_telegram(chat.user.id)
+        assert account is not None
+        draft = await uow.people.own(account.id)
+        assert draft is not None
+        touched = services.engine.clock()
+        # The job looked before Zoë's last message: its cut-off is older than her draft now.
+        purged = await uow.people.delete_stale(
+            draft.id, status=ProfileStatus.DRAFT, before=touched - timedelta(days=30)
+        )
+        assert not purged
+        assert await uow.people.own(account.id) is not None
+        # Nor does a draft that has since become something else go as a draft.
+        assert not await uow.people.delete_stale(
+            draft.id, status=ProfileStatus.AWAITING_CONSENT, before=touched + timedelta(days=1)
+        )
+        assert await uow.people.delete_stale(
+            draft.id, status=ProfileStatus.DRAFT, before=touched + timedelta(days=1)
+        )
+        assert await uow.people.own(account.id) is None
 
 
 async def test_abandoned_sign_ups_and_quizzes_are_purged(services: Services) -> None:

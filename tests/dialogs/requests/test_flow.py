@@ -115,6 +115,59 @@ async def test_lifecycle_rules_hold_through_the_commands(bot: Services) -> None:
     assert all("lost my result" not in (e.subject or "") for e in events)
 
 
+async def test_a_step_on_a_request_someone_else_just_moved_does_not_overwrite_it(
+    bot: Services,
+) -> None:
+    person = ChatDriver(bot.engine, user_id=8_200_030, language_code="en")
+    number = await ask(person)
+    async with bot.db.unit_of_work() as uow:
+        seen = await uow.requests.by_number(number)
+        assert seen is not None and seen.status == "new"
+        assert await uow.requests.update(seen.id, if_status=seen.status, status="in_progress")
+        # A second admin acting on the same, now old, reading is turned away.
+        assert not await uow.requests.update(seen.id, if_status=seen.status, status="rejected")
+        now = await uow.requests.by_number(number)
+        assert now is not None and now.status == "in_progress"
+
+
+async def test_two_admins_closing_a_request_at_once_tell_the_person_once(
+    make_settings: Callable[..., Settings], database_url: str
+) -> None:
+    second_admin = 8_100_003
+    services = await build_services(
+        make_settings(
+            database_url=database_url,
+            admin_ids=frozenset({ADMIN, second_admin}),
+            admin_chat_id=ADMIN_CHAT,
+        )
+    )
+    try:
+        person = ChatDriver(services.engine, user_id=8_200_031, language_code="en")
+        number = await ask(person)
+        one = ChatDriver(
+            services.engine, user_id=ADMIN, language_code="en", messenger=person.messenger
+        )
+        other = ChatDriver(
+            services.engine, user_id=second_admin, language_code="en", messenger=person.messenger
+        )
+        await one.send(f"/assign {number}")
+        await other.send(f"/request {number}")  # both have looked: neither starts cold
+        await asyncio.gather(one.send(f"/done {number}"), other.send(f"/reject {number} No."))
+        outcomes = [one.last_text, other.last_text]
+        assert sum(text.endswith(("is done.", "is rejected.")) for text in outcomes) == 1
+        assert any(
+            "Someone else changed" in text or "not possible now" in text for text in outcomes
+        )
+        told = [m.text for m in person.mine() if f"message {number}" in m.text]
+        assert len(told) == 1, told
+        async with services.db.unit_of_work() as uow:
+            events = await uow.audit.events()
+        done = [e for e in events if e.action in ("request_done", "request_reject")]
+        assert sorted(e.outcome for e in done) == sorted([Outcome.DONE, Outcome.REFUSED])
+    finally:
+        await services.close()
+
+
 async def test_an_extension_must_be_told_within_the_first_month(bot: Services) -> None:
     person = ChatDriver(bot.engine, user_id=8_200_004, language_code="en")
     number = await ask(person)
