@@ -13,7 +13,6 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     LinkPreviewOptions,
-    Message,
     Update,
 )
 from telegram.constants import ParseMode
@@ -127,7 +126,9 @@ def normalise(update: Update, bot_username: str | None) -> Incoming | None:
     """A PTB ``Update`` as an engine event; None for updates the bot ignores."""
     query = update.callback_query
     if query is not None:
-        if not isinstance(query.message, Message) or query.data is None:
+        # An inaccessible message (older than 48 hours, date 0) still has its chat and id: the
+        # press goes on to the engine, which answers it.
+        if query.message is None or query.data is None:
             return None
         chat = query.message.chat
         return Incoming(

@@ -8,7 +8,9 @@ Input ends cleanly at end of file (Ctrl-D, or the end of a piped script).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
+import io
 import itertools
 import re
 import sys
@@ -26,6 +28,7 @@ BANNER: Final = N_(
     "and Ctrl-D to stop."
 )
 _TAG: Final = re.compile(r"<[^>]+>")
+_MAX_CHOICE_DIGITS: Final = 3
 
 
 def html_to_plain(text: str) -> str:
@@ -114,10 +117,26 @@ class TerminalMessenger:
 def _read_lines(
     stream: TextIO, loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[str | None]
 ) -> None:
-    # A daemon thread: a blocked read never keeps the process alive at exit.
-    for line in stream:
-        loop.call_soon_threadsafe(queue.put_nowait, line)
-    loop.call_soon_threadsafe(queue.put_nowait, None)
+    # A daemon thread: a blocked read never keeps the process alive at exit. Bytes that are not
+    # in the terminal's encoding become U+FFFD instead of ending the reader, and the end marker
+    # is queued however reading stops, so the chat never waits for input that cannot come.
+    try:
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="replace")
+        for line in stream:
+            loop.call_soon_threadsafe(queue.put_nowait, line)
+    finally:
+        with contextlib.suppress(RuntimeError):  # the loop is already closed: nobody waits
+            loop.call_soon_threadsafe(queue.put_nowait, None)
+
+
+def _choice(text: str, choices: int) -> int | None:
+    """The button number typed, if ``text`` is one: a short ASCII number within range."""
+    if text.isascii() and text.isdigit() and len(text) <= _MAX_CHOICE_DIGITS:
+        number = int(text)
+        if 1 <= number <= choices:
+            return number
+    return None
 
 
 async def run_terminal(
@@ -152,11 +171,12 @@ async def run_terminal(
             continue
         event: Event
         command = parse_command(text)
+        choice = _choice(text, len(messenger.choices))
         if command is not None:
             event = command
-        elif text.isdigit() and 1 <= int(text) <= len(messenger.choices):
+        elif choice is not None:
             event = ButtonPressed(
-                data=messenger.choices[int(text) - 1],
+                data=messenger.choices[choice - 1],
                 message_id=messenger.choices_message,
                 callback_id=f"terminal-{next(presses)}",
             )

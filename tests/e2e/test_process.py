@@ -193,3 +193,41 @@ async def test_terminal_chat_with_nothing_configured(tmp_path: Path) -> None:
     assert (tmp_path / "keys.json").exists() and (tmp_path / "playbot.sqlite3").exists()
     [mail] = (tmp_path / "outbox").glob("*.eml")  # queued mail goes out before the chat ends
     assert "Set your Play Style password" in mail.read_text()
+
+
+async def test_terminal_chat_ends_cleanly_on_input_that_is_not_utf8(tmp_path: Path) -> None:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("BOT_TOKEN", "DATABASE_URL", "REDIS_URL", "DATA_KEYS", "INDEX_KEY")
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "chat",
+        env={
+            **env,
+            "DATA_DIR": str(tmp_path),
+            "WEB_PORT": "0",
+            "LANG": "en_GB.UTF-8",
+            # Strict UTF-8 stdin, as under an installed UTF-8 locale (C falls back to lenient).
+            "PYTHONIOENCODING": "utf-8",
+        },
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    script = "/start\ncaf\xe9 \xb2\n\xb2\n/help\n".encode("latin-1")  # Latin-1, not UTF-8
+    try:
+        out, err = await asyncio.wait_for(process.communicate(script), 60)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    text = out.decode()
+    assert process.returncode == 0, err.decode()[-2000:]
+    assert "Traceback" not in err.decode()
+    assert "Who is chatting?" in text
+    assert text.count("Please tap one of the buttons.") == 2  # both bad lines, as text
+    assert "Here's what I can do" in text  # the lines after them were read too

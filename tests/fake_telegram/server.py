@@ -491,17 +491,19 @@ class FakeTelegram:
         chat_id: int | None = None,
         language_code: str | None = "en",
         first_name: str = "Test",
+        inaccessible: bool = False,
     ) -> str:
         """The user presses a button with ``data`` (any string, forged ones too); returns its id.
 
         The update carries the message as it is now; a missing or deleted message is sent as an
-        inaccessible message (date 0), like Telegram does.
+        inaccessible message (date 0), like Telegram does. ``inaccessible``: send it so even
+        though the message is there, as Telegram does for messages older than 48 hours.
         """
         chat = self._chat(user_id if chat_id is None else chat_id, first_name=first_name)
         user = self._user(user_id, first_name, language_code)
         query_id = str(next(self._callback_ids))
         target = chat.messages.get(message_id)
-        if target is not None and not target.deleted:
+        if target is not None and not target.deleted and not inaccessible:
             message = self._message_api(target)
         else:
             message = {"chat": chat.api(), "message_id": message_id, "date": 0}

@@ -287,15 +287,21 @@ async def test_reply_to_missing_message(api: Api, tg: FakeTelegram) -> None:
 async def test_callback_updates(api: Api, tg: FakeTelegram) -> None:
     message_id = await api.send(1, "pick", reply_markup=KEYBOARD)
     forged = tg.push_callback(1, message_id, "forged-data")
+    old = tg.push_callback(1, message_id, "b", inaccessible=True)
     await api("deleteMessage", chat_id=1, message_id=message_id)
     gone = tg.push_callback(1, message_id, "a")
     _, body = await api("getUpdates")
-    live, deleted = (u["callback_query"] for u in body["result"])
+    live, aged, deleted = (u["callback_query"] for u in body["result"])
     assert live["id"] == forged and live["data"] == "forged-data"
     assert live["message"]["reply_markup"] == KEYBOARD and live["message"]["date"] > 0
     assert deleted["id"] == gone and deleted["message"]["date"] == 0  # inaccessible message
+    assert aged["id"] == old and aged["message"] == {
+        "chat": live["message"]["chat"],
+        "message_id": message_id,
+        "date": 0,
+    }
     assert (await api("answerCallbackQuery", callback_query_id=forged, text="ok"))[0] == 200
-    assert [q.id for q in tg.unanswered_callbacks()] == [gone]
+    assert [q.id for q in tg.unanswered_callbacks()] == [old, gone]
 
 
 async def test_callback_answer_deadline(api: Api, tg: FakeTelegram) -> None:
