@@ -181,6 +181,7 @@ class Settings(BaseSettings):
             draft_kept=timedelta(days=self.draft_days),
             stats_k=self.stats_k,
             bot_username=self.bot_username,
+            admin_chat_id=self.admin_chat_id,
         )
 
     @property

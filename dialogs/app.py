@@ -66,13 +66,22 @@ def build_dialogs(
         flows[flow.code] = flow
 
     def admin(name: str, handler: CommandHandler, audience: Audience) -> CommandSpec:
-        return CommandSpec(name, DESCRIPTIONS[name], handler, menu=False, audience=audience)
+        return CommandSpec(
+            name,
+            DESCRIPTIONS[name],
+            handler,
+            menu=False,
+            audience=audience,
+            in_admin_chat=audience is Audience.PLATFORM_ADMIN,
+        )
 
     org_admin, platform_admin = Audience.ORG_ADMIN, Audience.PLATFORM_ADMIN
     # Note: order matters. It is the order of Telegram's command menu and of /help.
     commands += [
         CommandSpec("start", DESCRIPTIONS["start"], registration.start),
-        CommandSpec("help", DESCRIPTIONS["help"], help_command(lambda: commands)),
+        CommandSpec(
+            "help", DESCRIPTIONS["help"], help_command(lambda: commands), in_admin_chat=True
+        ),
         CommandSpec("result", DESCRIPTIONS["result"], assessment.result_command),
         CommandSpec("retake", DESCRIPTIONS["retake"], assessment.retake_command),
         CommandSpec("language", DESCRIPTIONS["language"], language.show),

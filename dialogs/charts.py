@@ -72,7 +72,8 @@ def style_chart(
         (the caller's order: a tie is never broken by list order, so nothing is re-sorted here).
 
     The same scores and title always give the same picture, and drawing one costs about a
-    hundred milliseconds of CPU, so recent pictures are kept (a bounded cache of bytes).
+    hundred milliseconds of CPU, so recent pictures are kept (a bounded cache of bytes). So the
+    title must not name anyone: the cache would keep the name after /forget.
     """
     return _cached_style_chart(tuple(scores), title, top_margin)
 

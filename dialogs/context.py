@@ -11,6 +11,7 @@ from typing import Final, Protocol, runtime_checkable
 from dialogs.effects import AnswerCallback, Button, Edit, Effect, Keyboard, Send
 from dialogs.events import ButtonPressed, Incoming
 from dialogs.i18n import N_, Texts, Translator
+from dialogs.markup import pack
 from dialogs.payload import Payload, PayloadCodec
 from dialogs.settings import DialogSettings
 from storage.accounts import Account
@@ -109,6 +110,11 @@ class Context:
     def say(self, text: str, keyboard: Keyboard | None = None, *, personal: bool = False) -> None:
         """Send a new message to the sender's chat (``personal``: it shows personal data)."""
         self.effects.append(Send(self.chat_id, text, keyboard, personal=personal))
+
+    def say_lines(self, lines: Sequence[str], *, personal: bool = False) -> None:
+        """Send lines as one message, or as several when they would pass Telegram's limit."""
+        for text in pack(lines):
+            self.say(text, personal=personal)
 
     def show(self, text: str, keyboard: Keyboard | None = None, *, personal: bool = False) -> None:
         """Show a screen: edit the message whose button was pressed, or send a new one."""
@@ -270,6 +276,9 @@ class CommandSpec:
     menu: bool = True
     """Shown in Telegram's command menu and in /help."""
     audience: Audience = Audience.EVERYONE
+    in_admin_chat: bool = False
+    """Also works in the admin group. Everything else is answered in private chats only, so
+    nothing about a person ever lands in a group (a class group, say) by a mistyped command."""
 
 
 def keyboard(*rows: Sequence[Button]) -> Keyboard:

@@ -30,7 +30,10 @@ from dialogs.errors import CannotEdit, DeliveryError, NotModified, RateLimited, 
 log = structlog.get_logger(__name__)
 
 MAX_RETRIES: Final = 3
-MAX_RETRY_AFTER: Final = 30.0
+RETRY_BUDGET: Final = 10.0
+"""Seconds one update may wait on 429s in all. Delivery runs while the person's lock is held
+(``storage.state.LOCK_TTL_MS``, 30 s): waiting longer would lose the lock, and the new state
+with it. A message that would need more waiting is given up (and logged)."""
 T = TypeVar("T")
 
 
@@ -81,68 +84,82 @@ class Delivered:
     message_id: int | None
 
 
-async def _retrying(call: Callable[[], Awaitable[T]]) -> T:
+@dataclass(slots=True)
+class _Budget:
+    """Seconds of 429 waiting left for the effects of one update."""
+
+    seconds: float
+
+
+async def _retrying(budget: _Budget, call: Callable[[], Awaitable[T]]) -> T:
     attempt = 0
     while True:
         try:
             return await call()
         except RateLimited as exc:
             attempt += 1
-            if attempt > MAX_RETRIES or exc.retry_after > MAX_RETRY_AFTER:
+            if attempt > MAX_RETRIES or exc.retry_after > budget.seconds:
                 raise
             log.warning("telegram_rate_limited", retry_after=exc.retry_after, attempt=attempt)
+            budget.seconds -= exc.retry_after
             await asyncio.sleep(exc.retry_after)
 
 
-async def _perform_one(messenger: Messenger, effect: Effect) -> int | None:
+async def _perform_one(messenger: Messenger, effect: Effect, budget: _Budget) -> int | None:
     match effect:
         case Send():
             send = effect
             return await _retrying(
-                lambda: messenger.send_text(send.chat_id, send.text, send.keyboard)
+                budget, lambda: messenger.send_text(send.chat_id, send.text, send.keyboard)
             )
         case Edit():
             edit = effect
             try:
                 await _retrying(
+                    budget,
                     lambda: messenger.edit_text(
                         edit.chat_id, edit.message_id, edit.text, edit.keyboard
-                    )
+                    ),
                 )
             except NotModified:
                 pass
             except CannotEdit:
                 return await _retrying(
-                    lambda: messenger.send_text(edit.chat_id, edit.text, edit.keyboard)
+                    budget, lambda: messenger.send_text(edit.chat_id, edit.text, edit.keyboard)
                 )
             return edit.message_id
         case SendPhoto():
-            return await _send_photo(messenger, effect)
+            return await _send_photo(messenger, effect, budget)
         case SendDocument():
             doc = effect
             return await _retrying(
-                lambda: messenger.send_document(doc.chat_id, doc.content, doc.filename, doc.caption)
+                budget,
+                lambda: messenger.send_document(
+                    doc.chat_id, doc.content, doc.filename, doc.caption
+                ),
             )
         case Delete():
             delete = effect
-            await _retrying(lambda: messenger.delete(delete.chat_id, delete.message_id))
+            await _retrying(budget, lambda: messenger.delete(delete.chat_id, delete.message_id))
             return None
         case AnswerCallback():
             answer = effect
             await _retrying(
-                lambda: messenger.answer_callback(answer.callback_id, answer.text, answer.alert)
+                budget,
+                lambda: messenger.answer_callback(answer.callback_id, answer.text, answer.alert),
             )
             return None
         case _:
             assert_never(effect)
 
 
-async def _send_photo(messenger: Messenger, photo: SendPhoto) -> int:
+async def _send_photo(messenger: Messenger, photo: SendPhoto, budget: _Budget) -> int:
     try:
         return await _retrying(
+            budget,
             lambda: messenger.send_photo(
                 photo.chat_id, photo.photo, photo.filename, photo.caption, photo.keyboard
-            )
+            ),
         )
     except Unreachable:
         raise
@@ -151,19 +168,24 @@ async def _send_photo(messenger: Messenger, photo: SendPhoto) -> int:
             raise
         log.warning("photo_fell_back_to_text")
         fallback = photo.fallback
-        return await _retrying(lambda: messenger.send_text(photo.chat_id, fallback, photo.keyboard))
+        return await _retrying(
+            budget, lambda: messenger.send_text(photo.chat_id, fallback, photo.keyboard)
+        )
 
 
-async def perform(messenger: Messenger, effects: Sequence[Effect]) -> list[Delivered]:
+async def perform(
+    messenger: Messenger, effects: Sequence[Effect], *, retry_budget: float = RETRY_BUDGET
+) -> list[Delivered]:
     """Perform effects in order, callback answers first; a failed effect does not stop the rest.
 
     Failures are logged by effect type and error class only (never text or chat ids).
     """
     ordered = sorted(effects, key=lambda e: not isinstance(e, AnswerCallback))
+    budget = _Budget(retry_budget)
     results: list[Delivered] = []
     for effect in ordered:
         try:
-            message_id = await _perform_one(messenger, effect)
+            message_id = await _perform_one(messenger, effect, budget)
         except DeliveryError as exc:
             log.warning("effect_failed", effect=type(effect).__name__, error=type(exc).__name__)
             message_id = None

@@ -41,6 +41,7 @@ from dialogs.effects import AnswerCallback, Effect, Send
 from dialogs.errors import BadPayload
 from dialogs.events import ButtonPressed, ChatKind, CommandSent, Incoming, OtherSent, TextSent
 from dialogs.i18n import N_, Texts, Translator, negotiate
+from dialogs.markup import escape
 from dialogs.payload import PayloadCodec
 from dialogs.settings import DialogSettings
 from storage.audit import Outcome
@@ -52,6 +53,7 @@ from storage.uow import Database, UnitOfWork
 log = structlog.get_logger(__name__)
 
 APOLOGY: Final = N_("Oops, something went wrong on my side. Please try again in a moment.")
+BUSY: Final = N_("I'm still busy with your last message. Please try again in a moment.")
 
 
 def _where(exc: BaseException) -> str:
@@ -160,7 +162,12 @@ class Engine:
             claim = await self.states.claim(user_key, incoming.update_id)
         except StateBusy:
             log.warning("update_dropped_busy", update_kind=kind)
-            return []
+            return await self._decline(incoming, messenger, BUSY)
+        except Exception as exc:  # the state store is unreachable: say so rather than nothing
+            log.error(
+                "state_claim_failed", update_kind=kind, error=type(exc).__name__, where=_where(exc)
+            )
+            return await self._decline(incoming, messenger, APOLOGY)
         if claim is None:
             log.info("update_duplicate", update_kind=kind)
             return []
@@ -212,7 +219,9 @@ class Engine:
                 remember_personal(new_state, delivered, now=time.time())
             await self._run_delivery_hooks(delivered)
         finally:
-            forget = ctx is not None and ctx.forget_state
+            # Only an erasure that was committed wipes the state; a failed one keeps what a retry
+            # needs (the ids of messages with personal data to delete).
+            forget = outcome == "ok" and ctx is not None and ctx.forget_state
             await self.states.release(claim, None if forget else new_state)
             if forget:
                 await self.states.forget(user_key)
@@ -240,6 +249,21 @@ class Engine:
                 await uow.commit()
         except Exception as exc:
             log.error("delivery_hook_failed", error=type(exc).__name__, where=_where(exc))
+
+    async def _decline(self, incoming: Incoming, messenger: Messenger, msgid: str) -> list[Effect]:
+        """Answer an update we could not take on: no spinner keeps turning, no text is ignored."""
+        texts = self.translator.texts(
+            negotiate(incoming.user.language_code, self.settings.default_locale)
+        )
+        text = texts.gettext(msgid)
+        event = incoming.event
+        effects: list[Effect] = (
+            [AnswerCallback(event.callback_id, text)]
+            if isinstance(event, ButtonPressed)
+            else [Send(incoming.chat_id, text)]
+        )
+        await perform(messenger, effects)
+        return effects
 
     def _apology(self, incoming: Incoming) -> list[Effect]:
         texts = self.translator.texts(
@@ -271,6 +295,8 @@ class Engine:
         if not (isinstance(ctx.incoming.event, TextSent) and ctx.state.flow is None):
             ctx.state.data.pop(MISSES_KEY, None)  # only texts in a row count
         match ctx.incoming.event:
+            case CommandSent(name, args) if self._kept_out_of_group(ctx, name):
+                pass
             case CommandSent(name, args):
                 if await self._passes_gate(ctx, name, None):
                     await self._command(ctx, name, args)
@@ -290,6 +316,26 @@ class Engine:
             case OtherSent():
                 ctx.say(ctx._("I can only read text messages and buttons."))
                 await ctx.resume_flow()
+
+    def _kept_out_of_group(self, ctx: Context, name: str) -> bool:
+        """True when a command must not run in this chat (and the person has been told).
+
+        Private chats take every command; the admin group only the admin ones and /help; other
+        groups none, so nothing about a person lands in a group. Commands we do not know may be
+        another bot's: in a group they get no answer at all.
+        """
+        if ctx.incoming.chat_kind is ChatKind.PRIVATE:
+            return False
+        spec = self.commands.get(name)
+        if spec is not None and spec.in_admin_chat and ctx.chat_id == self.settings.admin_chat_id:
+            return False
+        if spec is not None:
+            ctx.say(
+                ctx._("I only answer that in a private chat. Open a chat with me: @{bot}").format(
+                    bot=escape(self.settings.bot_username)
+                )
+            )
+        return True
 
     async def _command(self, ctx: Context, name: str, args: str) -> None:
         spec = self.commands.get(name)

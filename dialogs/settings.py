@@ -32,3 +32,5 @@ class DialogSettings:
     """The bot's Telegram username, for invite links (the runtime sets it from getMe)."""
     stats_k: int = 10
     """Smallest group an organisation's statistics may show."""
+    admin_chat_id: int | None = None
+    """The group where requests are posted; the only group where admin commands work."""

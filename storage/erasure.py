@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.models import (
     AccountRow,
     AnonymousResultRow,
+    AuditRow,
     ErasureReceiptRow,
     OutboxRow,
     PersonRow,
@@ -100,7 +101,39 @@ class ErasureRepository:
                 .where(RequestRow.account_id.in_(accounts))
                 .values(contact_enc=None, account_id=None)
             )
+            # The audit trail keeps what was done and when, no longer by whom: with the account
+            # gone its id would only serve to link the person's events to each other.
+            await self._session.execute(
+                update(AuditRow).where(AuditRow.actor_id.in_(accounts)).values(actor_id=None)
+            )
             await self._session.execute(delete(AccountRow).where(AccountRow.id.in_(accounts)))
+
+    async def admin_chat_posts(self, account_ids: Sequence[uuid.UUID]) -> list[tuple[int, int]]:
+        """``(request number, message id)`` of the bot's admin-chat posts of these accounts'
+        words: the request itself and the replies it passed on. Erasure blanks them."""
+        requests = (
+            await self._session.execute(
+                select(RequestRow.id, RequestRow.number, RequestRow.admin_post_id).where(
+                    RequestRow.account_id.in_(list(account_ids))
+                )
+            )
+        ).all()
+        numbers = {request_id: number for request_id, number, _ in requests}
+        posts = [(number, post) for _, number, post in requests if post is not None]
+        if numbers:
+            replies = await self._session.execute(
+                select(RequestMessageRow.request_id, RequestMessageRow.admin_message_id).where(
+                    RequestMessageRow.request_id.in_(list(numbers)),
+                    RequestMessageRow.direction == "in",
+                    RequestMessageRow.admin_message_id.is_not(None),
+                )
+            )
+            posts += [
+                (numbers[request_id], message_id)
+                for request_id, message_id in replies
+                if message_id is not None
+            ]
+        return posts
 
     async def receipt(self, categories: Mapping[str, int], *, now: datetime) -> uuid.UUID:
         """Keep proof of the erasure: its id, time and the kinds of data, never whose."""

@@ -89,7 +89,12 @@ class RedisStateStore(StateStore):
         return None if raw is None else ConversationState.from_json(raw)
 
     async def forget(self, user_key: str) -> None:
-        keys = [key async for key in self.redis.scan_iter(match=self._key(user_key, "*"))]
+        # Not the lock: it holds nothing about the person, expires by itself, and may already
+        # belong to the person's next update.
+        lock = self._key(user_key, "lock").encode()
+        keys = [
+            key async for key in self.redis.scan_iter(match=self._key(user_key, "*")) if key != lock
+        ]
         if keys:
             await self.redis.delete(*keys)
 

@@ -32,7 +32,10 @@ class ResultCard:
     chart_scores: tuple[tuple[str, str, float], ...]
     """(style, translated short name, percent) for the chart; empty when incomplete."""
     chart_title: str
-    """Plain-text title of the chart."""
+    """Plain-text title of the chart. Never a name: pictures are cached (``dialogs.charts``), and
+    a cache must not keep a child's name after /forget."""
+    caption: str
+    """Plain text under the picture: the headline, with the child's name for a parent."""
 
 
 def render_card(
@@ -55,8 +58,11 @@ def render_card(
     if person.role is Role.CHILD:
         parts.append(_("Result of {name}:").format(name=escape(name)))
     parts.append(f"<b>{escape(line)}</b>")
+    caption = (
+        _("Result of {name}:").format(name=name) + " " + line if person.role is Role.CHILD else line
+    )
     if not result.complete:
-        return ResultCard("\n\n".join(parts), line, (), "")
+        return ResultCard("\n\n".join(parts), line, (), "", caption)
     parts.append("\n".join(escape(b) for b in bars(result, styles, catalog)))
     tiers = content.tiers
     if session.outdoor_band:
@@ -86,9 +92,5 @@ def render_card(
         (info.key, translate(info.short_name, catalog), round(result.pct(info.key) * 100, 1))
         for info in styles.styles
     )
-    title = (
-        _("Play style of {name}").format(name=name)
-        if person.role is Role.CHILD
-        else _("Your play style")
-    )
-    return ResultCard("\n\n".join(parts), line, chart, title)
+    title = _("Your child's play style") if person.role is Role.CHILD else _("Your play style")
+    return ResultCard("\n\n".join(parts), line, chart, title, caption)

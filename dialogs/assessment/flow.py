@@ -507,7 +507,7 @@ class AssessmentFlow:
                     ctx.chat_id,
                     picture,
                     f"play-style{charts.SUFFIX}",
-                    caption=escape(card.headline),
+                    caption=escape(card.caption),
                     personal=True,
                 )
             )

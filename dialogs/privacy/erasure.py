@@ -14,9 +14,10 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Final
 
-from dialogs.effects import Effect
-from dialogs.i18n import Translator
+from dialogs.effects import Edit, Effect
+from dialogs.i18n import N_, Translator
 from dialogs.organisations.service import MemberEvent, notify_admins
 from dialogs.organisations.statistics import age_band
 from dialogs.privacy import mails
@@ -26,6 +27,8 @@ from storage.inventory import Subject
 from storage.models import SessionStatus
 from storage.people import Profile
 from storage.uow import UnitOfWork
+
+ERASED_POST: Final = N_("#{number}: the person asked to delete their data, so this text is gone.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,8 +50,13 @@ async def erase(
     locale: str,
     translator: Translator,
     now: datetime,
+    admin_chat_id: int | None = None,
 ) -> Erased:
-    """Erase ``people`` (and the account, when ``account_id`` is given)."""
+    """Erase ``people`` (and the account, when ``account_id`` is given).
+
+    With the account go the words the person wrote to the admins: the bot's posts of them in
+    the admin chat are edited to a line without them (a bot may edit its own posts at any age).
+    """
     person_ids = [p.id for p in people]
     subject = Subject(account_ids=[account_id] if account_id else [], person_ids=person_ids)
     categories = {k: v for k, v in (await uow.inventory.counts(subject)).items() if v}
@@ -100,6 +108,12 @@ async def erase(
             person_id=None,
             now=now,
         )
+    if admin_chat_id is not None and subject.account_ids:
+        note = translator.texts(None).gettext(ERASED_POST)
+        effects += [
+            Edit(admin_chat_id, message_id, note.format(number=number))
+            for number, message_id in await uow.erasure.admin_chat_posts(subject.account_ids)
+        ]
     await uow.erasure.delete(person_ids=person_ids, account_ids=subject.account_ids)
     return Erased(receipt_id=receipt_id, categories=categories, effects=effects)
 

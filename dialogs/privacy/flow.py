@@ -276,6 +276,7 @@ class PrivacyFlow:
             locale=ctx.locale,
             translator=ctx.translator,
             now=ctx.now,
+            admin_chat_id=ctx.settings.admin_chat_id,
         )
         ctx.effects.extend(erased.effects)
         log.info("data_erased", everything=everything, tables=len(erased.categories))

@@ -283,7 +283,7 @@ class RequestsFlow:
         if not requests:
             ctx.say(ctx._("No open requests. 🎉"))
             return
-        ctx.say("\n".join([ctx._("<b>Open requests</b>")] + [self._line(ctx, r) for r in requests]))
+        ctx.say_lines([ctx._("<b>Open requests</b>")] + [self._line(ctx, r) for r in requests])
 
     async def show_command(self, ctx: Context, args: str) -> None:
         """/request N: details and the thread."""
@@ -302,7 +302,7 @@ class RequestsFlow:
             now=ctx.now,
             subject=f"request:{request.id}",
         )
-        ctx.say("\n".join(lines)[:3900])
+        ctx.say_lines(lines)
 
     async def assign_command(self, ctx: Context, args: str) -> None:
         """/assign N: take the request on."""

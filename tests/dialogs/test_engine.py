@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Callable
+from unittest.mock import ANY
 
 import pytest
 
 from bot.services import Services
 from dialogs.app import build_dialogs
 from dialogs.context import CommandSpec, Context, keyboard
+from dialogs.delivery import perform
 from dialogs.effects import AnswerCallback, Send
 from dialogs.engine import Engine
 from dialogs.errors import CannotEdit, NotModified, RateLimited
 from dialogs.events import ChatKind, OtherSent
 from dialogs.payload import Payload
 from tests.chat import ChatDriver
+from tests.messenger import RecordingMessenger
 
 
 class CounterFlow:
@@ -202,11 +206,43 @@ async def test_text_and_other_messages(engine: Engine) -> None:
     assert chat.last_text == "Count: 0"
 
 
-async def test_group_chatter_is_ignored_but_commands_are_not(engine: Engine) -> None:
+async def test_in_a_group_chatter_and_other_bots_commands_get_no_answer(engine: Engine) -> None:
     chat = ChatDriver(engine, language_code="en")
     assert await chat.send("just talking", chat_kind=ChatKind.GROUP) == []
+    assert await chat.send("/poll what shall we play?", chat_kind=ChatKind.GROUP) == []
     effects = await chat.send("/help", chat_kind=ChatKind.GROUP)
-    assert isinstance(effects[0], Send)
+    assert [e.text for e in effects if isinstance(e, Send)] == [
+        "I only answer that in a private chat. Open a chat with me: @playbot"
+    ]
+
+
+async def test_a_press_while_the_last_one_is_still_busy_is_answered(engine: Engine) -> None:
+    chat = ChatDriver(engine, language_code="en")
+    await chat.send("/count")
+    engine.states.wait_timeout = 0.05
+    stuck = await engine.states.claim(engine.user_key(chat.user.id), None)  # a slow update
+    assert stuck is not None
+    effects = await chat.press("+1")
+    assert effects == [
+        AnswerCallback(ANY, "I'm still busy with your last message. Please try again in a moment.")
+    ]
+    assert chat.messenger.answers[-1][1] == effects[0].text  # the spinner stopped, with a word
+    sent = await chat.send("hello")
+    assert [e.text for e in sent if isinstance(e, Send)] == [effects[0].text]
+    await engine.states.release(stuck, stuck.state)
+    await chat.press("+1")
+    assert "Count: 1" in chat.texts()  # the counter message, edited in place
+
+
+async def test_waiting_on_rate_limits_stays_within_one_budget_per_update() -> None:
+    messenger = RecordingMessenger(failures=[RateLimited(0.03), RateLimited(0.03)])
+    started = time.monotonic()
+    delivered = await perform(messenger, [Send(1, "first"), Send(1, "second")], retry_budget=0.05)
+    # The first message waited 0.03 s and was refused again: another 0.03 s would overrun the
+    # budget, so it is given up (and logged) and the next message goes.
+    assert [d.message_id is not None for d in delivered] == [False, True]
+    assert [m.text for m in messenger.messages] == ["second"]
+    assert time.monotonic() - started < 0.5
 
 
 async def test_delivery_problems_are_survived(engine: Engine) -> None:

@@ -81,6 +81,13 @@ async def test_forget_erases_one_person_everywhere_and_keeps_the_other(
     sam = await teen_with_quiz(services, SAM)
     await zoe.send("/mydata")
     await deliver_mail(services, mailbox)
+    async with services.db.unit_of_work() as uow:  # something Zoe did that the audit keeps
+        zoe_account = await uow.accounts.by_telegram(ZOE.telegram_id)
+        assert zoe_account is not None
+        await uow.audit.record(
+            "org_linked", actor_id=zoe_account.id, now=services.engine.clock(), subject="org:1"
+        )
+        await uow.commit()
     await zoe.send("/forget")
     assert "Delete your data?" in zoe.last_text
     effects = await zoe.press("Yes, delete everything")
@@ -99,6 +106,9 @@ async def test_forget_erases_one_person_everywhere_and_keeps_the_other(
     assert found_in(logs, SAM) == []
     async with services.db.unit_of_work() as uow:
         assert await uow.accounts.by_telegram(ZOE.telegram_id) is None
+        events = await uow.audit.events()
+        kept = [e for e in events if e.subject == "org:1"]
+        assert len(kept) == 1 and kept[0].actor_id is None  # what and when stay, not by whom
         account = await uow.accounts.by_telegram(SAM.telegram_id)
         assert account is not None
         own = await uow.people.own(account.id)

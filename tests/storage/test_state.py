@@ -206,6 +206,18 @@ async def test_forget_removes_everything_of_the_user(new_store: StoreFactory) ->
     assert await store.claim("gone", 1) is not None  # the seen-marker went too
 
 
+async def test_forget_leaves_the_lock_of_the_next_update_alone(new_store: StoreFactory) -> None:
+    store = new_store()
+    first = await store.claim("gone", 1)
+    assert first is not None
+    await store.release(first, ConversationState(flow="x"))
+    held = await store.claim("gone", 2)  # the person's next update is already being handled
+    assert held is not None
+    await store.forget("gone")
+    assert await store.release(held, ConversationState(flow="y"))  # its lock was still its own
+    assert await store.peek("gone") is not None
+
+
 @pytest.mark.redis
 async def test_redis_costs_two_round_trips_per_update(
     redis_client: aioredis.Redis, redis_prefix: str

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+
+import pytest
 
 from bot.config import Settings
 from bot.services import Services, build_services
+from dialogs import charts
+from dialogs.assessment import flow as assessment_flow
 from dialogs.assessment.loader import load_content
 from dialogs.assessment.scoring import Label, Result, positions_shown, score
 from dialogs.effects import SendPhoto
@@ -136,7 +140,16 @@ async def test_the_card_has_a_chart_picture(embedded: Services) -> None:
     assert "Vraag" not in chat.last_text and "Leeftijd 16" in chat.last_text
 
 
-async def test_parent_chooses_which_child_answers(embedded: Services) -> None:
+async def test_parent_chooses_which_child_answers(
+    embedded: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    titles: list[str] = []
+
+    def drawing(scores: Sequence[tuple[str, str, float]], *, title: str) -> bytes:
+        titles.append(title)
+        return charts.style_chart(scores, title=title)
+
+    monkeypatch.setattr(assessment_flow, "style_chart", drawing)
     chat = ChatDriver(embedded.engine, language_code="en")
     await parent_with_children(chat, [("Tim", "8"), ("Mila", "11")])
     await chat.send("/start")
@@ -148,6 +161,9 @@ async def test_parent_chooses_which_child_answers(embedded: Services) -> None:
     for _ in range(10):
         await pick_style(chat, "mover")
     assert "Result of Tim:" in chat.last_text
+    [photo] = [m for m in chat.messenger.messages if m.kind == "photo"]
+    assert photo.text.startswith("Result of Tim: ")  # the name is under the picture...
+    assert titles == ["Your child's play style"]  # ...never in the picture, which is cached
     await chat.send("/start")
     await chat.press("Quiz for Mila")
     assert "Question 1 of 14" in chat.last_text

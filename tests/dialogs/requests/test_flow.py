@@ -13,7 +13,7 @@ from bot.config import Settings
 from bot.jobs import Reminders
 from bot.services import Services, build_services
 from dialogs.effects import Send
-from dialogs.events import ChatKind, Incoming, TextSent
+from dialogs.events import ChatKind, Incoming, TextSent, parse_command
 from storage.audit import AuditRepository, Outcome
 from tests.chat import ChatDriver
 from tests.messenger import RecordingMessenger
@@ -80,6 +80,79 @@ async def test_a_question_goes_to_the_admin_chat_and_the_answer_comes_back(bot: 
         thread.index("Can I do it twice?") < thread.index("Yes, as often") < thread.index("Thanks!")
     )
     assert "in_progress" in thread  # new -> waiting for the person -> in progress
+
+
+async def in_group(driver: ChatDriver, chat_id: int, text: str) -> list[Send]:
+    command = parse_command(text)
+    assert command is not None
+    effects = await driver.engine.handle(
+        Incoming(
+            update_id=None,
+            user=driver.user,
+            chat_id=chat_id,
+            event=command,
+            chat_kind=ChatKind.GROUP,
+        ),
+        driver.messenger,
+    )
+    return [e for e in effects if isinstance(e, Send)]
+
+
+async def test_personal_commands_in_a_group_point_to_the_private_chat(bot: Services) -> None:
+    class_group = -1_009_999_001
+    person = ChatDriver(bot.engine, user_id=8_200_040, language_code="en")
+    await ask(person, text="My name is Tim and I live at Kerkstraat 1.")
+    admin = ChatDriver(bot.engine, user_id=ADMIN, language_code="en", messenger=person.messenger)
+    for who, command in [(person, "/mydata"), (person, "/result"), (admin, "/requests")]:
+        sent = await in_group(who, class_group, command)
+        assert [s.chat_id for s in sent] == [class_group]
+        assert sent[0].text.startswith("I only answer that in a private chat."), command
+    # The admin group is where requests belong: the admin commands work there.
+    listed = await in_group(admin, ADMIN_CHAT, "/requests")
+    assert listed and listed[0].chat_id == ADMIN_CHAT and "#" in listed[0].text
+    # ...and nothing else does.
+    mine = await in_group(admin, ADMIN_CHAT, "/mydata")
+    assert mine[0].text.startswith("I only answer that in a private chat.")
+    assert not any(
+        "Kerkstraat" in m.text
+        for m in person.messenger.messages
+        if m.chat_id < 0 and m.chat_id != ADMIN_CHAT
+    )
+
+
+async def test_a_long_thread_is_shown_whole_in_several_messages(bot: Services) -> None:
+    person = ChatDriver(bot.engine, user_id=8_200_041, language_code="en")
+    number = await ask(person, text="question " + "q" * 2900 + " & the end of it")
+    admin = ChatDriver(bot.engine, user_id=ADMIN, language_code="en", messenger=person.messenger)
+    await admin.send(f"/reply {number} " + "a" * 2900 + " <last words>")
+    before = len(admin.mine())
+    await admin.send(f"/request {number}")
+    shown = [m.text for m in admin.mine()[before:]]
+    assert len(shown) >= 2 and all(len(text) <= 4096 for text in shown)
+    assert "&amp; the end of it" in "".join(shown)
+    assert shown[-1].endswith("&lt;last words&gt;")  # the newest message is not cut off
+
+
+async def test_forget_blanks_the_persons_words_in_the_admin_chat(bot: Services) -> None:
+    person = ChatDriver(bot.engine, user_id=8_200_042, language_code="en")
+    number = await ask(person, text="I am Tim Jansen from Kerkstraat 1.")
+    messenger = person.messenger
+    admin = ChatDriver(bot.engine, user_id=ADMIN, language_code="en", messenger=messenger)
+    await admin.send(f"/reply {number} Thanks Tim, which class are you in?")
+    await person.press("Reply")
+    await person.send("Class 7b with Ms Bakker.")
+    assert any("Kerkstraat" in text for text in in_admin_chat(messenger))
+    assert any("Ms Bakker" in text for text in in_admin_chat(messenger))
+    await person.send("/forget")
+    await person.press("Yes, delete everything")
+    assert person.last_text.startswith("🗑️ Done.")
+    posts = in_admin_chat(messenger)
+    assert not any("Kerkstraat" in text or "Ms Bakker" in text for text in posts), posts
+    # In the bot's default language (Dutch here): the admin chat is shared.
+    erased = (
+        f"#{number}: deze persoon heeft gevraagd alle gegevens te wissen, dus deze tekst is weg."
+    )
+    assert posts.count(erased) == 2  # the request's post and the reply it passed on
 
 
 async def test_two_misunderstood_texts_offer_a_person(bot: Services) -> None:
