@@ -18,6 +18,7 @@ import structlog
 from bot.mail import FileTransport, MailSender, SmtpTransport, Transport
 from dialogs.effects import Effect
 from dialogs.registration import consent
+from storage.errors import NotFound
 from storage.models import ProfileStatus
 
 if TYPE_CHECKING:
@@ -103,7 +104,8 @@ class Retention:
         return expired
 
     async def purge_drafts(self, now: datetime) -> int:
-        """Registrations abandoned for longer than ``DRAFT_DAYS``."""
+        """Registrations abandoned for longer than ``DRAFT_DAYS``: the profile, its mail copies,
+        and the account when nothing else is on it."""
         services = self._services
         async with services.db.unit_of_work() as uow:
             before = now - services.engine.settings.draft_kept
@@ -112,8 +114,12 @@ class Retention:
             )
             purged = 0
             for person_id in stale:
-                purged += await uow.people.delete_stale(
-                    person_id, status=ProfileStatus.DRAFT, before=before
+                try:
+                    draft = await uow.people.get(person_id)
+                except NotFound:  # another worker was first
+                    continue
+                purged += await consent.discard(
+                    uow, draft, status=ProfileStatus.DRAFT, before=before
                 )
             await uow.commit()
         return purged

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.crypto import FieldCipher
 from storage.errors import NotFound
 from storage.keys import KeyRing
-from storage.models import AccountRow
+from storage.models import AccountRow, PersonRow, RequestRow, RoleRow
+from storage.requests import OPEN_STATUSES
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +99,34 @@ class AccountRepository:
         if row is None:
             raise NotFound("account", account_id)
         row.pending_invite_id = invite_id
+
+    async def clear_pending_invite(self, account_id: uuid.UUID, invite_id: uuid.UUID) -> bool:
+        """Forget the pending invite only if it is still ``invite_id``: False when it was answered
+        or replaced meanwhile (one UPDATE, so two answers cannot both take it)."""
+        result = await self._session.execute(
+            update(AccountRow)
+            .where(AccountRow.id == account_id, AccountRow.pending_invite_id == invite_id)
+            .values(pending_invite_id=None)
+            .execution_options(synchronize_session="fetch")
+        )
+        return bool(getattr(result, "rowcount", 0) == 1)
+
+    async def in_use(self, account_id: uuid.UUID, *, besides: Sequence[uuid.UUID] = ()) -> bool:
+        """Whether the account holds anything beyond the profiles ``besides``: another profile
+        (with its consents), a role, or an open request. If not, it can go with them."""
+        others = select(PersonRow.id).where(PersonRow.account_id == account_id)
+        if besides:
+            others = others.where(PersonRow.id.not_in(list(besides)))
+        for query in (
+            others,
+            select(RoleRow.id).where(RoleRow.account_id == account_id),
+            select(RequestRow.id).where(
+                RequestRow.account_id == account_id, RequestRow.status.in_(OPEN_STATUSES)
+            ),
+        ):
+            if await self._session.scalar(query.limit(1)) is not None:
+                return True
+        return False
 
     async def set_policy_version(self, account_id: uuid.UUID, version: str) -> None:
         """Remember which privacy policy version the account holder agreed to."""

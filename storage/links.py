@@ -29,6 +29,9 @@ class LinkProblem(StrEnum):
     """Too old."""
     USED = "used"
     """Already used once."""
+    CLOSED = "closed"
+    """The link still works, but what it asks about is no longer open (answered or stopped in
+    the chat, or nobody may decide it by this link any more)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,11 +114,21 @@ class LinkRepository:
         )
         return bool(getattr(result, "rowcount", 0) == 1)
 
-    async def revoke(self, person_id: uuid.UUID, purpose: LinkPurpose) -> None:
-        """Delete a person's links of one purpose (a newer link replaces them)."""
-        await self._session.execute(
-            delete(LinkRow).where(LinkRow.person_id == person_id, LinkRow.purpose == purpose.value)
+    async def revoke(
+        self,
+        person_id: uuid.UUID,
+        purpose: LinkPurpose,
+        *,
+        organisation_id: uuid.UUID | None = None,
+    ) -> None:
+        """Delete a person's links of one purpose (a newer link replaces them, or what they ask
+        about is no longer open); with ``organisation_id`` only those about that organisation."""
+        query = delete(LinkRow).where(
+            LinkRow.person_id == person_id, LinkRow.purpose == purpose.value
         )
+        if organisation_id is not None:
+            query = query.where(LinkRow.organisation_id == organisation_id)
+        await self._session.execute(query)
 
     async def purge(self, *, before: datetime) -> int:
         """Delete links that expired or were used before ``before`` (retention)."""

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.crypto import FieldCipher
@@ -165,6 +165,37 @@ class PeopleRepository:
         if status is ProfileStatus.ACTIVE and row.registered_at is None:
             row.registered_at = now
             row.step = None
+
+    async def change_status(
+        self,
+        person_id: uuid.UUID,
+        *,
+        expected: ProfileStatus,
+        status: ProfileStatus,
+        now: datetime | None = None,
+    ) -> bool:
+        """Move a profile from ``expected`` to ``status`` only if it is still in ``expected``.
+
+        One UPDATE ... WHERE status = expected: False (and nothing written) when someone else
+        moved or deleted the profile since it was read, e.g. the parent answered on the web while
+        the child pressed a button. With ``status == expected`` it is a claim: the profile is
+        still as read, and stays so until commit (row lock on PostgreSQL, write lock on SQLite).
+        Becoming active records when, as :meth:`set_status` does.
+        """
+        values: dict[str, object] = {"status": status.value}
+        if status is ProfileStatus.ACTIVE and expected is not ProfileStatus.ACTIVE:
+            values["registered_at"] = func.coalesce(PersonRow.registered_at, now)
+            values["step"] = None
+        result = await self._session.execute(
+            update(PersonRow)
+            .where(PersonRow.id == person_id, PersonRow.status == expected.value)
+            .values(**values)
+            .execution_options(synchronize_session="fetch")
+        )
+        changed = bool(getattr(result, "rowcount", 0) == 1)
+        if not changed:  # what was read is stale: the next read shows what is there now
+            await self._session.get(PersonRow, person_id, populate_existing=True)
+        return changed
 
     async def set_password_hash(self, person_id: uuid.UUID, password_hash: str) -> None:
         """Store an Argon2id hash (never a password)."""

@@ -9,11 +9,19 @@ from typing import TYPE_CHECKING, Final
 import structlog
 from aiohttp import web
 
-from bot.web.app import Pages, csrf_ok, security_headers, template_environment
+from bot.web.app import (
+    PAGES,
+    Pages,
+    Refusal,
+    csrf_ok,
+    read_form,
+    security_headers,
+    template_environment,
+)
 from dialogs.organisations import consent as organisation_consent
 from dialogs.registration import consent
 from dialogs.registration.fields import Problem, check_password
-from storage.links import LinkProblem
+from storage.links import Link, LinkProblem
 from storage.models import LinkPurpose
 from storage.passwords import hash_password
 
@@ -23,7 +31,6 @@ if TYPE_CHECKING:
 log = structlog.get_logger(__name__)
 
 SERVICES: Final = web.AppKey("services", object)
-PAGES: Final = web.AppKey("pages", Pages)
 _TOKEN: Final = re.compile(r"[A-Za-z0-9_-]{20,100}")
 
 
@@ -34,7 +41,7 @@ def _services(request: web.Request) -> Services:
 def _problem_page(
     request: web.Request, problem: LinkProblem, locale: str | None = None
 ) -> web.Response:
-    status = 404 if problem is LinkProblem.UNKNOWN else 410
+    status = 404 if problem is LinkProblem.UNKNOWN else 410  # CLOSED: gone, as a used link
     return request.app[PAGES].render(
         request, "link_problem.html", locale=locale, problem=problem.value, status=status
     )
@@ -46,67 +53,68 @@ def _token(request: web.Request) -> str | None:
     return token if _TOKEN.fullmatch(token) else None
 
 
-async def _purpose(services: Services, token: str) -> LinkPurpose | LinkProblem:
-    """Which kind of consent link this is (registration, or sharing with an organisation)."""
+async def _link(services: Services, token: str, *purposes: LinkPurpose) -> Link | LinkProblem:
+    """The link behind a token, if it still works (its language is the pages' language)."""
     async with services.db.unit_of_work() as uow:
-        link = await uow.links.check(
-            token, LinkPurpose.CONSENT, LinkPurpose.ORG_CONSENT, now=services.engine.clock()
-        )
-    return link if isinstance(link, LinkProblem) else link.purpose
+        return await uow.links.check(token, *purposes, now=services.engine.clock())
 
 
 async def consent_page(request: web.Request) -> web.Response:
     """GET: what the child's registration (or sharing) means, with Approve and Decline."""
     services = _services(request)
+    settings = services.engine.settings
     token = _token(request)
     if token is None:
         return _problem_page(request, LinkProblem.UNKNOWN)
-    purpose = await _purpose(services, token)
-    if isinstance(purpose, LinkProblem):
-        return _problem_page(request, purpose)
-    if purpose is LinkPurpose.ORG_CONSENT:
+    link = await _link(services, token, LinkPurpose.CONSENT, LinkPurpose.ORG_CONSENT)
+    if isinstance(link, LinkProblem):
+        return _problem_page(request, link)
+    if link.purpose is LinkPurpose.ORG_CONSENT:
         async with services.db.unit_of_work() as uow:
-            shared = await organisation_consent.view(uow, token, now=services.engine.clock())
+            shared = await organisation_consent.view(
+                uow, token, now=services.engine.clock(), settings=settings
+            )
         if isinstance(shared, LinkProblem):
-            return _problem_page(request, shared)
+            return _problem_page(request, shared, link.locale)
         return request.app[PAGES].render(
             request, "org_consent.html", locale=shared.locale, view=shared
         )
     async with services.db.unit_of_work() as uow:
-        found = await consent.view(
-            uow, token, now=services.engine.clock(), settings=services.engine.settings
-        )
+        found = await consent.view(uow, token, now=services.engine.clock(), settings=settings)
     if isinstance(found, LinkProblem):
-        return _problem_page(request, found)
+        return _problem_page(request, found, link.locale)
     return request.app[PAGES].render(
         request,
         "consent.html",
         locale=found.locale,
         view=found,
         fields=[f.value for f in found.fields],
-        policy_version=services.engine.settings.policy_version,
-        limit=services.engine.settings.fields.consent_age,
+        policy_version=settings.policy_version,
+        limit=settings.fields.consent_age,
     )
 
 
 async def consent_answer(request: web.Request) -> web.StreamResponse:
     """POST: record the parent's answer, tell the child, and offer to set a password."""
     services = _services(request)
+    engine = services.engine
+    pages = request.app[PAGES]
     token = _token(request)
     if token is None:
         return _problem_page(request, LinkProblem.UNKNOWN)
-    form = await request.post()
+    link = await _link(services, token, LinkPurpose.CONSENT, LinkPurpose.ORG_CONSENT)
+    if isinstance(link, LinkProblem):
+        return _problem_page(request, link)
+    form = await read_form(request, locale=link.locale)
+    if isinstance(form, web.Response):
+        return form
     if not csrf_ok(request, form):
         log.warning("csrf_refused", page="consent")
-        raise web.HTTPForbidden(text="This form has expired. Please open the link again.")
+        return pages.refuse(request, Refusal.FORM_EXPIRED, locale=link.locale)
     choice = str(form.get("answer", ""))
     if choice not in ("approve", "decline"):
-        raise web.HTTPBadRequest(text="Please choose yes or no.")
-    engine = services.engine
-    purpose = await _purpose(services, token)
-    if isinstance(purpose, LinkProblem):
-        return _problem_page(request, purpose)
-    if purpose is LinkPurpose.ORG_CONSENT:
+        return pages.refuse(request, Refusal.NO_CHOICE, locale=link.locale)
+    if link.purpose is LinkPurpose.ORG_CONSENT:
         async with services.db.unit_of_work() as uow:
             shared = await organisation_consent.answer(
                 uow,
@@ -116,30 +124,32 @@ async def consent_answer(request: web.Request) -> web.StreamResponse:
                 settings=engine.settings,
                 translator=engine.translator,
             )
-            if isinstance(shared, LinkProblem):
-                return _problem_page(request, shared)
+            if isinstance(shared, LinkProblem):  # nothing is committed
+                return _problem_page(request, shared, link.locale)
             await uow.commit()
         await services.deliver(shared.effects)
-        return request.app[PAGES].render(
-            request, "org_consent_done.html", locale=shared.locale, answered=shared
-        )
+        return pages.render(request, "org_consent_done.html", locale=shared.locale, answered=shared)
     async with services.db.unit_of_work() as uow:
         outcome = await consent.answer(
             uow,
             token,
             approve=choice == "approve",
-            now=services.engine.clock(),
+            now=engine.clock(),
             settings=engine.settings,
             translator=engine.translator,
             codec=engine.codec,
         )
-        if isinstance(outcome, LinkProblem):
-            return _problem_page(request, outcome)
+        if isinstance(outcome, LinkProblem):  # nothing is committed
+            return _problem_page(request, outcome, link.locale)
         await uow.commit()
     await services.deliver(outcome.effects)
+    if outcome.renewal:
+        return pages.render(
+            request, "consent_renewed.html", locale=outcome.locale, answered=outcome
+        )
     if outcome.approved and outcome.password_token:
         raise web.HTTPSeeOther(f"/password/{outcome.password_token}?welcome=1")
-    return request.app[PAGES].render(
+    return pages.render(
         request, "consent_declined.html", locale=outcome.locale, child=outcome.child
     )
 
@@ -168,13 +178,19 @@ async def password_page(request: web.Request) -> web.Response:
 async def password_set(request: web.Request) -> web.Response:
     """POST: check and store the password as an Argon2id hash; the link is then used up."""
     services = _services(request)
+    pages = request.app[PAGES]
     token = _token(request)
     if token is None:
         return _problem_page(request, LinkProblem.UNKNOWN)
-    form = await request.post()
+    found = await _link(services, token, LinkPurpose.PASSWORD)
+    if isinstance(found, LinkProblem):
+        return _problem_page(request, found)
+    form = await read_form(request, locale=found.locale)
+    if isinstance(form, web.Response):
+        return form
     if not csrf_ok(request, form):
         log.warning("csrf_refused", page="password")
-        raise web.HTTPForbidden(text="This form has expired. Please open the link again.")
+        return pages.refuse(request, Refusal.FORM_EXPIRED, locale=found.locale)
     password, repeated = str(form.get("password", "")), str(form.get("repeat", ""))
     now = services.engine.clock()
     async with services.db.unit_of_work() as uow:
@@ -183,9 +199,8 @@ async def password_set(request: web.Request) -> web.Response:
             return _problem_page(request, link)
         person = await uow.people.get(link.person_id)
         problem: Problem | None = check_password(password, repeated)
-        pages = request.app[PAGES]
         if problem is not None:
-            texts = services.translator.texts(link.locale)
+            texts = services.translator.texts(pages.locale_of(request, link.locale))
             return pages.render(
                 request,
                 "password.html",

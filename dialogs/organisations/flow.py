@@ -180,6 +180,10 @@ class OrganisationFlow:
         ctx.answer()
         if payload.action == "no":
             await ctx.uow.accounts.set_pending_invite(ctx.account.id, None)
+            # A request mailed to the parent is closed too: the link stops working.
+            await ctx.uow.links.revoke(
+                own.id, LinkPurpose.ORG_CONSENT, organisation_id=organisation.id
+            )
             ctx.go(None)
             ctx.show(ctx._("Okay! {org} won't see anything about you.").format(org=name))
             return
@@ -305,6 +309,9 @@ class OrganisationFlow:
             ctx.refuse_stale()
             return
         await ctx.uow.consents.withdraw(consent.id, now=ctx.now)
+        await ctx.uow.links.revoke(  # a request still mailed to a parent must not undo this
+            person.id, LinkPurpose.ORG_CONSENT, organisation_id=organisation.id
+        )
         await ctx.uow.audit.record(
             "org_consent_withdrawn",
             actor_id=ctx.account.id if ctx.account else None,

@@ -34,7 +34,7 @@ from dialogs.registration.fields import (
     clean_name,
 )
 from storage.consents import ConsentScope
-from storage.models import Role
+from storage.models import LinkPurpose, Role
 from storage.outbox import Mail
 from storage.people import Profile
 
@@ -202,6 +202,10 @@ class EditFlow:
         notice = self._parent_notice(ctx, person, field, value)
         if isinstance(value, int):
             await people_repo.set_age(person.id, value)
+            if ctx.settings.fields.parent_decides(person) and not ctx.settings.fields.needs_parent(
+                value
+            ):  # from now on they decide: a request mailed to the parent is closed
+                await ctx.uow.links.revoke(person.id, LinkPurpose.ORG_CONSENT)
         else:
             await people_repo.set_text(person.id, field.value, value)
         if notice is not None:

@@ -22,8 +22,9 @@ from dialogs.registration.steps import Step, following, steps_for
 from dialogs.settings import DialogSettings
 from storage.consents import ConsentScope, GivenBy, Method
 from storage.errors import NotFound
-from storage.links import LinkProblem
+from storage.links import Link, LinkProblem
 from storage.models import LinkPurpose, ProfileStatus
+from storage.people import Profile
 from storage.uow import UnitOfWork
 
 log = structlog.get_logger(__name__)
@@ -38,7 +39,9 @@ class ConsentView:
     locale: str
     expires_at: datetime
     fields: tuple[FieldName, ...]
-    """Profile fields the child will be asked after a yes."""
+    """Profile fields the child will be asked after a yes (or keeps, for a renewal)."""
+    renewal: bool = False
+    """The child is signed up already; the parent is asked about a new policy version."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,18 +55,47 @@ class ConsentAnswered:
     """A fresh set-password link for the child's account, after a yes."""
     effects: list[Effect] = field(default_factory=list)
     """Messages to perform after commit (telling the child)."""
+    renewal: bool = False
+    """The answer was about a new policy version, not about joining."""
+
+
+async def _renewal_open(uow: UnitOfWork, child: Profile, settings: DialogSettings) -> bool:
+    """A signed-up child whose parent decides has not agreed to this policy version yet."""
+    if child.status is not ProfileStatus.ACTIVE or not settings.fields.parent_decides(child):
+        return False
+    account = await uow.accounts.by_id(child.account_id)
+    return account is not None and account.policy_version not in (None, settings.policy_version)
+
+
+async def _request(
+    uow: UnitOfWork, token: str, *, now: datetime, settings: DialogSettings
+) -> tuple[Link, Profile, bool] | LinkProblem:
+    """The link, the child, and whether it is a renewal; or why the link cannot be answered."""
+    link = await uow.links.check(token, LinkPurpose.CONSENT, now=now)
+    if isinstance(link, LinkProblem):
+        return link
+    try:
+        child = await uow.people.get(link.person_id)
+    except NotFound:
+        return LinkProblem.UNKNOWN
+    if child.age is None:
+        return LinkProblem.CLOSED
+    if child.status is ProfileStatus.AWAITING_CONSENT:
+        return link, child, False
+    if await _renewal_open(uow, child, settings):
+        return link, child, True
+    return LinkProblem.CLOSED
 
 
 async def view(
     uow: UnitOfWork, token: str, *, now: datetime, settings: DialogSettings
 ) -> ConsentView | LinkProblem:
-    """The request behind a consent link, if the link still works."""
-    link = await uow.links.check(token, LinkPurpose.CONSENT, now=now)
-    if isinstance(link, LinkProblem):
-        return link
-    child = await uow.people.get(link.person_id)
-    if child.status is not ProfileStatus.AWAITING_CONSENT or child.age is None:
-        return LinkProblem.USED
+    """The request behind a consent link, if the link still works and the request is open."""
+    found = await _request(uow, token, now=now, settings=settings)
+    if isinstance(found, LinkProblem):
+        return found
+    link, child, renewal = found
+    assert child.age is not None
     rules = settings.fields
     asked = tuple(
         f
@@ -83,6 +115,7 @@ async def view(
         locale=link.locale,
         expires_at=link.expires_at,
         fields=asked,
+        renewal=renewal,
     )
 
 
@@ -96,36 +129,32 @@ async def answer(
     translator: Translator,
     codec: PayloadCodec,
 ) -> ConsentAnswered | LinkProblem:
-    """Record a yes (consent, the child goes on) or a no (everything about the child is purged)."""
-    link = await uow.links.check(token, LinkPurpose.CONSENT, now=now)
-    if isinstance(link, LinkProblem):
-        return link
-    child = await uow.people.get(link.person_id)
-    renewal = child.status is ProfileStatus.ACTIVE  # a new policy version to agree to
-    if (
-        child.status is not ProfileStatus.AWAITING_CONSENT and not renewal
-    ) or not await uow.links.use(link, now=now):
-        return LinkProblem.USED
-    account = await uow.accounts.by_id(child.account_id)
+    """Record a yes (consent, the child goes on) or a no (everything about the child is purged).
+
+    The child's status changes only if it is still the one read (the child may have pressed
+    "send again" meanwhile); on a problem nothing is meant to be committed.
+    """
+    found = await _request(uow, token, now=now, settings=settings)
+    if isinstance(found, LinkProblem):
+        return found
+    link, child, renewal = found
     telegram_id = await uow.accounts.telegram_id(child.account_id)
+    account = await uow.accounts.by_id(child.account_id)
     locale = (account.locale if account else None) or link.locale
     texts = translator.texts(locale)
     name = escape(child.nickname or "")
     if renewal:
-        return await _renewal(
-            uow,
-            child.id,
-            child.account_id,
-            approve,
-            texts,
-            settings,
-            now,
-            link.locale,
-            name,
-            telegram_id,
-        )
+        if not await uow.links.use(link, now=now):
+            return LinkProblem.USED
+        return await _renewal(uow, child, approve, texts, settings, now, link.locale, telegram_id)
+    awaiting = ProfileStatus.AWAITING_CONSENT
     if not approve:
-        await uow.people.delete(child.id)
+        # The row first (as the chat does), then the link: no lock-order deadlock.
+        if not await uow.people.change_status(child.id, expected=awaiting, status=awaiting):
+            return LinkProblem.CLOSED
+        if not await uow.links.use(link, now=now):
+            return LinkProblem.USED
+        await discard(uow, child, status=awaiting)
         log.info("consent_declined")
         message = texts.gettext(
             "Your parent said no, so I've deleted what you told me. That's okay! "
@@ -137,6 +166,12 @@ async def answer(
             locale=link.locale,
             effects=[Send(telegram_id, message)],
         )
+    steps = steps_for(child, settings.fields, consented=True)
+    after = following(steps, Step.SEND_CONSENT)
+    if not await uow.people.change_status(child.id, expected=awaiting, status=ProfileStatus.DRAFT):
+        return LinkProblem.CLOSED
+    if not await uow.links.use(link, now=now):
+        return LinkProblem.USED
     await uow.consents.give(
         person_id=child.id,
         scope=ConsentScope.SERVICE,
@@ -146,9 +181,6 @@ async def answer(
         now=now,
     )
     await uow.accounts.set_policy_version(child.account_id, settings.policy_version)
-    steps = steps_for(child, settings.fields, consented=True)
-    after = following(steps, Step.SEND_CONSENT)
-    await uow.people.set_status(child.id, ProfileStatus.DRAFT)
     await uow.people.set_step(child.id, after.value if after else None)
     if after is None:
         await uow.people.set_status(child.id, ProfileStatus.ACTIVE, now=now)
@@ -178,14 +210,12 @@ async def answer(
 
 async def _renewal(
     uow: UnitOfWork,
-    person_id: uuid.UUID,
-    account_id: uuid.UUID,
+    child: Profile,
     approve: bool,
     texts: Texts,
     settings: DialogSettings,
     now: datetime,
     locale: str,
-    name: str,
     telegram_id: int,
 ) -> ConsentAnswered:
     """A parent's answer about a new policy version for a child who is already signed up.
@@ -195,26 +225,55 @@ async def _renewal(
     """
     if approve:
         await uow.consents.give(
-            person_id=person_id,
+            person_id=child.id,
             scope=ConsentScope.SERVICE,
             given_by=GivenBy.PARENT,
             method=Method.EMAIL,
             policy_version=settings.policy_version,
             now=now,
         )
-        await uow.accounts.set_policy_version(account_id, settings.policy_version)
+        await uow.accounts.set_policy_version(child.account_id, settings.policy_version)
+        log.info("policy_consent_given")
         message = texts.gettext("🎉 Your parent said yes to the new privacy promise, {name}!")
     else:
+        log.info("policy_consent_declined")
         message = texts.gettext(
             "Your parent said no to the new privacy promise, {name}. Ask them about it, or "
             "use /forget to delete your data."
         )
     return ConsentAnswered(
         approved=approve,
-        child=name,
+        child=child.nickname or "",
         locale=locale,
-        effects=[Send(telegram_id, message.format(name=name))],
+        effects=[Send(telegram_id, message.format(name=escape(child.nickname or "")))],
+        renewal=True,
     )
+
+
+async def discard(
+    uow: UnitOfWork, profile: Profile, *, status: ProfileStatus, before: datetime | None = None
+) -> bool:
+    """Delete an unfinished sign-up that is still in ``status`` (and, with ``before``, untouched
+    since then); False when someone moved it on or deleted it first.
+
+    The way /forget erases (``storage.erasure``): the .eml copies of its mails go first (the
+    profile's delete takes their outbox rows with it), then the profile, and the account too
+    when nothing else is on it (no other profile, role or open request).
+    """
+    mails = await uow.erasure.queued_mails([profile.id])
+    if before is not None:
+        claimed = await uow.people.delete_stale(profile.id, status=status, before=before)
+    else:
+        claimed = await uow.people.change_status(profile.id, expected=status, status=status)
+    if not claimed:
+        return False
+    if uow.files is not None:
+        uow.files.delete_mails(mails)
+    keep = await uow.accounts.in_use(profile.account_id, besides=[profile.id])
+    await uow.erasure.delete(
+        person_ids=[profile.id], account_ids=[] if keep else [profile.account_id]
+    )
+    return True
 
 
 async def expire(
@@ -230,9 +289,7 @@ async def expire(
         return []
     account = await uow.accounts.by_id(child.account_id)
     telegram_id = await uow.accounts.telegram_id(child.account_id)
-    if not await uow.people.delete_stale(
-        person_id, status=ProfileStatus.AWAITING_CONSENT, before=before
-    ):
+    if not await discard(uow, child, status=ProfileStatus.AWAITING_CONSENT, before=before):
         return []
     texts = translator.texts(account.locale if account else None)
     return [

@@ -73,15 +73,29 @@ async def mail_parent_consent(ctx: Context, profile: Profile) -> None:
         now=ctx.now,
         valid_for=settings.consent_valid,
     )
-    mail = mails.consent_request(
-        ctx.texts,
-        to=profile.email,
-        child=profile.nickname or "",
-        age=profile.age,
-        limit=settings.fields.consent_age,
-        url=f"{settings.public_url}/consent/{token}",
-        valid=settings.consent_valid,
-    )
+    url = f"{settings.public_url}/consent/{token}"
+    child, limit = profile.nickname or "", settings.fields.consent_age
+    if profile.status is ProfileStatus.ACTIVE:  # already plays: a new policy version to agree to
+        mail = mails.consent_renewal(
+            ctx.texts,
+            to=profile.email,
+            child=child,
+            age=profile.age,
+            limit=limit,
+            version=settings.policy_version,
+            url=url,
+            valid=settings.consent_valid,
+        )
+    else:
+        mail = mails.consent_request(
+            ctx.texts,
+            to=profile.email,
+            child=child,
+            age=profile.age,
+            limit=limit,
+            url=url,
+            valid=settings.consent_valid,
+        )
     await ctx.uow.outbox.add(mail, purpose="consent", person_id=profile.id, now=ctx.now)
 
 
@@ -529,10 +543,19 @@ class RegistrationFlow:
 
     # --- consent and completion ---------------------------------------------------------------
 
-    async def _send_consent_request(self, ctx: Context, profile: Profile) -> None:
-        """Under 16: mail the parent a single-use consent link; the child waits."""
+    async def _send_consent_request(self, ctx: Context, profile: Profile) -> bool:
+        """Under 16: mail the parent a single-use consent link; the child waits.
+
+        The status moves only if it is still the one read: when the parent answered on the web
+        in the meantime, nothing is sent, the child is told where things stand, and False.
+        """
+        if not await ctx.uow.people.change_status(
+            profile.id, expected=profile.status, status=ProfileStatus.AWAITING_CONSENT
+        ):
+            log.info("consent_request_overtaken")
+            await self._already_answered(ctx, await ctx.uow.people.own(profile.account_id))
+            return False
         await mail_parent_consent(ctx, profile)
-        await ctx.uow.people.set_status(profile.id, ProfileStatus.AWAITING_CONSENT)
         await ctx.uow.people.set_step(profile.id, Step.SEND_CONSENT.value)
         log.info("consent_requested")
         ctx.show(
@@ -542,14 +565,32 @@ class RegistrationFlow:
             )
         )
         ctx.go(CODE, "waiting")
+        return True
 
     async def _resend(self, ctx: Context, who: Who) -> None:
         own = who.own
         if own is None or own.status is not ProfileStatus.AWAITING_CONSENT:
+            await self._already_answered(ctx, own)
+            return
+        if await self._send_consent_request(ctx, own):
+            ctx.answer(ctx._("Sent again."))
+
+    async def _already_answered(self, ctx: Context, own: Profile | None) -> None:
+        """The parent answered before the child's press: say so, and show where things are.
+
+        After a no (or when the request ran out) the profile is gone and the chat was told.
+        """
+        if (
+            own is None
+            or own.status is ProfileStatus.AWAITING_CONSENT
+            or not await self._consented(ctx, own)
+        ):
             ctx.refuse_stale()
             return
-        ctx.answer(ctx._("Sent again."))
-        await self._send_consent_request(ctx, own)
+        ctx.answer()
+        ctx.edit_target = None
+        ctx.say(ctx._("Your parent already said yes! 🎉"))
+        await self.start(ctx, "")
 
     async def _confirm(self, ctx: Context, who: Who, profile: Profile) -> None:
         """The person (or the parent, for a child) checked the details and agreed."""

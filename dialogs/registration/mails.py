@@ -69,6 +69,50 @@ def consent_request(
     )
 
 
+def consent_renewal(
+    texts: Texts,
+    *,
+    to: str,
+    child: str,
+    age: int,
+    limit: int,
+    version: str,
+    url: str,
+    valid: timedelta,
+) -> Mail:
+    """Ask the parent of a child who already plays to agree to a new privacy policy version."""
+    _ = texts.gettext
+    days = days_of(valid)
+    paragraphs = [
+        _("Hello,"),
+        _(
+            "{child} ({age}) already uses the Play Style bot in Telegram. We updated our privacy "
+            "promise to version {version}. Because {child} is under {limit}, we ask you to agree "
+            "to it before {child} can go on."
+        ).format(child=child, age=age, version=version, limit=limit),
+        texts.ngettext(
+            "Please read what changed and answer with this link. It works once, for {days} day:",
+            "Please read what changed and answer with this link. It works once, for {days} days:",
+            days,
+        ).format(days=days),
+    ]
+    after = [
+        _(
+            "If you do nothing, we delete nothing, but {child} can't go on. {child} can delete "
+            "everything with /forget in the chat."
+        ).format(child=child),
+        _("The Play Style bot"),
+    ]
+    return compose(
+        to=to,
+        subject=_("May {child} keep using the Play Style quiz?").format(child=child),
+        before=paragraphs,
+        url=url,
+        link_text=_("Read and answer"),
+        after=after,
+    )
+
+
 def password_link(texts: Texts, *, to: str, name: str, url: str, valid: timedelta) -> Mail:
     """Let someone set a password: a single-use link, never the password itself."""
     _ = texts.gettext

@@ -6,8 +6,10 @@ import asyncio
 from datetime import timedelta
 
 from bot.jobs import Retention
+from bot.mail import FileTransport, MailSender
 from bot.services import Services
 from storage.models import ProfileStatus
+from storage.outbox import Mail
 from tests.chat import ChatDriver
 from tests.messenger import RecordingMessenger
 
@@ -33,9 +35,8 @@ async def test_unanswered_consent_requests_expire_and_the_child_is_told(
     assert await retention.expire_consent_requests(now + timedelta(days=6)) == 0
     assert await retention.expire_consent_requests(now + timedelta(days=8)) == 1
     async with services.db.unit_of_work() as uow:
-        account = await uow.accounts.by_telegram(chat.user.id)
-        assert account is not None
-        assert await uow.people.own(account.id) is None  # purged
+        # The profile, and the account with its Telegram id: nothing else was on it.
+        assert await uow.accounts.by_telegram(chat.user.id) is None
         assert await uow.outbox.count(purpose="consent") == 0  # the queued mail went too
     assert told.last.chat_id == chat.user.id
     assert told.last.text.startswith("Your parent didn't answer the e-mail in time")
@@ -92,5 +93,86 @@ async def test_abandoned_sign_ups_and_quizzes_are_purged(services: Services) -> 
     assert await retention.purge_drafts(now + timedelta(days=29)) == 0
     assert await retention.purge_drafts(now + timedelta(days=31)) == 1
     async with services.db.unit_of_work() as uow:
+        assert await uow.accounts.by_telegram(chat.user.id) is None
+
+
+def mail_copies(services: Services) -> list[str]:
+    assert services.db.files is not None
+    return sorted(p.name for p in services.db.files.mail_dir.glob("*.eml"))
+
+
+async def write_mails(services: Services) -> None:
+    """Send the outbox as the bot does without SMTP: .eml copies under DATA_DIR/outbox."""
+    assert services.db.files is not None
+    sender = MailSender(services.db, FileTransport(services.db.files.mail_dir), sender="b@x.nl")
+    await sender.send_due(services.engine.clock())
+
+
+async def test_an_expired_request_leaves_no_account_no_outbox_row_and_no_mail_copy(
+    services: Services,
+) -> None:
+    chat = await under_16_waiting(services, 9_400_005)
+    await write_mails(services)
+    assert len(mail_copies(services)) == 1  # the request to the parent
+    services.messenger = RecordingMessenger()
+    later = services.engine.clock() + timedelta(days=8)
+    assert await Retention(services).expire_consent_requests(later) == 1
+    async with services.db.unit_of_work() as uow:
+        assert await uow.accounts.by_telegram(chat.user.id) is None
+        assert await uow.outbox.count() == 0
+    assert mail_copies(services) == []
+
+
+async def test_a_purged_draft_leaves_no_account_no_outbox_row_and_no_mail_copy(
+    services: Services,
+) -> None:
+    """A draft after the parent's yes: consent and password mails went out, then nothing."""
+    chat = await under_16_waiting(services, 9_400_006)
+    async with services.db.unit_of_work() as uow:
         account = await uow.accounts.by_telegram(chat.user.id)
-        assert account is not None and await uow.people.own(account.id) is None
+        assert account is not None
+        own = await uow.people.own(account.id)
+        assert own is not None
+        await uow.people.set_status(own.id, ProfileStatus.DRAFT)
+        await uow.outbox.add(
+            Mail("parent@example.nl", "Set a password", "text", "<p>text</p>"),
+            purpose="password",
+            person_id=own.id,
+            now=services.engine.clock(),
+        )
+        await uow.commit()
+    await write_mails(services)
+    assert len(mail_copies(services)) == 2
+    later = services.engine.clock() + timedelta(days=31)
+    assert await Retention(services).purge_drafts(later) == 1
+    async with services.db.unit_of_work() as uow:
+        assert await uow.accounts.by_telegram(chat.user.id) is None
+        assert await uow.outbox.count() == 0
+    assert mail_copies(services) == []
+
+
+async def test_a_purged_childs_draft_keeps_the_parents_account(services: Services) -> None:
+    parent = ChatDriver(services.engine, user_id=9_400_007, language_code="en")
+    await parent.send("/start")
+    await parent.press("parent or guardian")
+    for answer in ("Anna", "Jansen", "anna@example.nl", "Kerkstraat 1, Zwolle"):
+        await parent.send(answer)
+    await parent.press("I agree, sign me up")
+    await parent.press("Add a child")
+    await parent.send("Mila")
+    later = services.engine.clock() + timedelta(days=31)
+    async with services.db.unit_of_work() as uow:
+        account = await uow.accounts.by_telegram(parent.user.id)
+        assert account is not None
+        own = await uow.people.own(account.id)
+        assert own is not None
+        [draft] = await uow.people.children(own.id)
+    assert await Retention(services).purge_drafts(later) == 1
+    async with services.db.unit_of_work() as uow:
+        kept = await uow.accounts.by_telegram(parent.user.id)
+        assert kept is not None
+        own = await uow.people.own(kept.id)
+        assert own is not None and own.active
+        assert await uow.people.children(own.id) == []
+        assert await uow.outbox.count(purpose="password") == 1  # the parent's own mail stays
+    assert draft.status is ProfileStatus.DRAFT

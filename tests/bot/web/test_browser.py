@@ -1,7 +1,7 @@
 """A parent's yes in a real browser: the mailed link, the button, the password form.
 
 The tests in test_pages.py post the forms by hand. Only a browser shows that the pages as served
-(their own form and button, the SameSite=Strict CSRF cookie, the Content-Security-Policy and the
+(their own form and button, the SameSite=Lax CSRF cookie, the Content-Security-Policy and the
 redirect after the answer) let a parent actually say yes and set a password.
 """
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -13,12 +14,14 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from bot.config import Settings
 from bot.mail import FileTransport, MailSender
-from bot.services import Services
+from bot.services import Services, build_services
 from bot.web.pages import build_web_app
-from storage.models import ProfileStatus
+from storage.models import ProfileStatus, RoleKind
 from storage.passwords import verify_password
 from tests.chat import ChatDriver
 from tests.messenger import RecordingMessenger
@@ -57,16 +60,35 @@ class Site:
         return page, match.group(1)
 
 
-@pytest.fixture
-async def site(embedded: Services, tmp_path: Path) -> AsyncIterator[Site]:
-    server = TestServer(build_web_app(embedded))
+@asynccontextmanager
+async def serve(services: Services) -> AsyncIterator[Site]:
+    """The pages of ``services``; mails are written where the bot writes them without SMTP."""
+    server = TestServer(build_web_app(services))
     await server.start_server()
-    embedded.messenger = RecordingMessenger()
+    services.messenger = RecordingMessenger()
+    assert services.db.files is not None
     async with aiohttp.ClientSession(
         cookie_jar=aiohttp.CookieJar(unsafe=True), headers={"Accept-Language": "en-GB,en;q=0.8"}
     ) as client:
-        yield Site(embedded, server, client, tmp_path / "outbox")
+        yield Site(services, server, client, services.db.files.mail_dir)
     await server.close()
+
+
+@pytest.fixture
+async def site(embedded: Services) -> AsyncIterator[Site]:
+    async with serve(embedded) as served:
+        yield served
+
+
+@pytest.fixture
+async def db_site(make_settings: Callable[..., Settings], database_url: str) -> AsyncIterator[Site]:
+    """The pages on each SQL backend (SQLite and PostgreSQL)."""
+    services = await build_services(make_settings(database_url=database_url))
+    try:
+        async with serve(services) as served:
+            yield served
+    finally:
+        await services.close()
 
 
 def body(message: EmailMessage) -> str:
@@ -81,11 +103,13 @@ def link_in(message: EmailMessage, kind: str) -> str:
     return match.group(1)
 
 
-async def child_asks_consent(site: Site, *, language: str = "en") -> ChatDriver:
-    chat = ChatDriver(site.services.engine, language_code=language)
+async def child_asks_consent(
+    site: Site, *, language: str = "en", user_id: int = 5_550_001, name: str = "Sam"
+) -> ChatDriver:
+    chat = ChatDriver(site.services.engine, language_code=language, user_id=user_id)
     await chat.send("/start")
     await chat.press("young person" if language == "en" else "Ik speel zelf")
-    await chat.send("Sam")
+    await chat.send(name)
     await chat.press("12")
     await chat.send("parent@example.nl")
     await chat.press("Yes, send it" if language == "en" else "Ja, verstuur maar")
@@ -152,22 +176,55 @@ async def test_under_16_cannot_go_on_before_consent(site: Site) -> None:
     assert profile.last_name is None
 
 
-async def test_decline_purges_the_child(site: Site) -> None:
+async def test_decline_purges_the_child(db_site: Site) -> None:
+    site = db_site
     chat = await child_asks_consent(site, language="nl")
     [mail] = await site.send_mail()
     assert mail["Subject"] == "Sam wil graag meedoen met de Speelstijl-bot"
+    assert len(list(site.mail_dir.glob("*.eml"))) == 1
     path = link_in(mail, "consent")
     page, csrf = await site.form(path)
     assert "Mag Sam meedoen met de Speelstijl-quiz?" in page
     async with site.client.post(site.url(path), data={"csrf": csrf, "answer": "decline"}) as r:
         assert "We hebben gewist wat Sam ons vertelde" in html.unescape(await r.text())
     async with site.services.db.unit_of_work() as uow:
-        account = await uow.accounts.by_telegram(chat.user.id)
-        assert account is not None
-        assert await uow.people.own(account.id) is None
+        # Nothing else was on the account: it goes too (its Telegram id, language, invite).
+        assert await uow.accounts.by_telegram(chat.user.id) is None
+        assert await uow.outbox.count() == 0
+    assert list(site.mail_dir.glob("*.eml")) == []  # the copy of the mail to the parent
     told = site.services.messenger
     assert isinstance(told, RecordingMessenger)
     assert told.last.text.startswith("Je ouder zei nee")
+
+
+async def test_decline_keeps_an_account_that_holds_more(db_site: Site) -> None:
+    """An organisation admin's account is more than the declined sign-up: only that goes."""
+    site = db_site
+    services = site.services
+    chat = await child_asks_consent(site)
+    async with services.db.unit_of_work() as uow:
+        account = await uow.accounts.by_telegram(chat.user.id)
+        assert account is not None
+        organisation = await uow.organisations.create(
+            name="De Regenboog", code="regenboog", now=services.engine.clock()
+        )
+        await uow.organisations.grant(
+            account.id,
+            RoleKind.ORG_ADMIN,
+            organisation_id=organisation.id,
+            now=services.engine.clock(),
+        )
+        await uow.commit()
+    [mail] = await site.send_mail()
+    path = link_in(mail, "consent")
+    _, csrf = await site.form(path)
+    async with site.client.post(site.url(path), data={"csrf": csrf, "answer": "decline"}) as r:
+        assert r.status == 200
+    async with services.db.unit_of_work() as uow:
+        kept = await uow.accounts.by_telegram(chat.user.id)
+        assert kept is not None and await uow.people.own(kept.id) is None
+        assert await uow.outbox.count() == 0
+    assert list(site.mail_dir.glob("*.eml")) == []
 
 
 async def test_reused_expired_and_forged_links_are_refused(site: Site) -> None:
@@ -261,9 +318,7 @@ async def test_pages_send_security_headers_and_no_referrer(site: Site) -> None:
         assert r.headers["Referrer-Policy"] == "no-referrer"
         assert r.headers["Cache-Control"] == "no-store"
         assert "frame-ancestors 'none'" in r.headers["Content-Security-Policy"]
-        assert (
-            "HttpOnly" in r.headers["Set-Cookie"] and "SameSite=Strict" in r.headers["Set-Cookie"]
-        )
+        assert "HttpOnly" in r.headers["Set-Cookie"] and "SameSite=Lax" in r.headers["Set-Cookie"]
 
 
 async def test_parent_answers_an_organisation_request_on_the_web(site: Site) -> None:
@@ -394,3 +449,274 @@ async def test_the_parent_is_told_when_the_child_changes_who_gives_permission(
     await chat.send("sam@example.nl")
     assert chat.last_text == "✅ Saved. /mydata shows all your details."
     assert await new_mail() == []
+
+
+# --- a new privacy policy version: the parent of a signed-up child says yes on the web ----------
+
+
+async def renewal_link(site: Site, chat: ChatDriver, seen: set[str]) -> str:
+    """The policy changes; the child asks the parent in the chat; the path of the mailed link."""
+    engine = site.services.engine
+    engine.settings = replace(engine.settings, policy_version="2.0")
+    await chat.send("/start")
+    assert "We updated our privacy promise" in chat.last_text
+    await chat.press("Ask my parent")
+    fresh = [m for m in await site.send_mail() if m["Message-ID"] not in seen]
+    [mail] = [m for m in fresh if "/consent/" in body(m)]
+    assert mail["Subject"] == "May Sam keep using the Play Style quiz?"  # not "would like to join"
+    assert "privacy promise to version 2.0" in body(mail)
+    assert "If you do nothing, we delete nothing" in body(mail)
+    return link_in(mail, "consent")
+
+
+async def policy_version_of(site: Site, chat: ChatDriver) -> str | None:
+    async with site.services.db.unit_of_work() as uow:
+        account = await uow.accounts.by_telegram(chat.user.id)
+        assert account is not None
+        return account.policy_version
+
+
+async def test_parent_approves_a_new_policy_version_on_the_web(db_site: Site) -> None:
+    site = db_site
+    chat = await child_with_consent(site)
+    seen = {m["Message-ID"] for m in await site.send_mail()}
+    path = await renewal_link(site, chat, seen)
+    page, csrf = await site.form(path)  # was 410 "already used": the child was not awaiting
+    assert "May Sam keep using the Play Style quiz?" in page
+    assert "We updated our privacy promise to version 2.0." in page
+    assert "Yes, Sam may go on" in page and "Yes, Sam may join" not in page
+    async with site.client.post(site.url(path), data={"csrf": csrf, "answer": "approve"}) as r:
+        assert r.status == 200
+        assert "Sam can go on using the Play Style bot." in html.unescape(await r.text())
+    assert await policy_version_of(site, chat) == "2.0"
+    told = site.services.messenger
+    assert isinstance(told, RecordingMessenger)
+    assert told.last.text == "🎉 Your parent said yes to the new privacy promise, Sam!"
+    async with site.services.db.unit_of_work() as uow:
+        account = await uow.accounts.by_telegram(chat.user.id)
+        assert account is not None
+        own = await uow.people.own(account.id)
+        assert own is not None and own.active  # a renewal never touches the profile
+        versions = [c.policy_version for c in await uow.consents.for_person(own.id)]
+    assert versions == ["1.0", "2.0"]
+    await chat.send("/result")  # the bot no longer stops Sam
+    assert "We updated our privacy promise" not in chat.last_text
+    async with site.client.get(site.url(path)) as r:
+        assert r.status == 410
+
+
+async def test_a_no_to_a_new_policy_version_deletes_nothing(site: Site) -> None:
+    chat = await child_with_consent(site)
+    seen = {m["Message-ID"] for m in await site.send_mail()}
+    path = await renewal_link(site, chat, seen)
+    _, csrf = await site.form(path)
+    async with site.client.post(site.url(path), data={"csrf": csrf, "answer": "decline"}) as r:
+        text = html.unescape(await r.text())
+    assert "We have deleted nothing" in text and "We have deleted what" not in text
+    assert await policy_version_of(site, chat) == "1.0"
+    async with site.services.db.unit_of_work() as uow:
+        account = await uow.accounts.by_telegram(chat.user.id)
+        assert account is not None and await uow.people.own(account.id) is not None
+
+
+async def test_a_renewal_link_closes_when_the_child_turned_16(site: Site) -> None:
+    chat = await child_with_consent(site)
+    seen = {m["Message-ID"] for m in await site.send_mail()}
+    path = await renewal_link(site, chat, seen)
+    async with site.services.db.unit_of_work() as uow:  # Sam is 16 now and decides alone
+        account = await uow.accounts.by_telegram(chat.user.id)
+        assert account is not None
+        own = await uow.people.own(account.id)
+        assert own is not None
+        await uow.people.set_age(own.id, 16)
+        await uow.commit()
+    async with site.client.get(site.url(path)) as r:
+        assert r.status == 410
+        assert "This request is no longer open" in html.unescape(await r.text())
+    assert await policy_version_of(site, chat) == "1.0"
+
+
+# --- organisation requests that are no longer open ------------------------------------------
+
+
+async def test_an_organisation_link_after_the_child_said_no_stores_nothing(db_site: Site) -> None:
+    site = db_site
+    services = site.services
+    async with services.db.unit_of_work() as uow:
+        organisation = await uow.organisations.create(
+            name="De Regenboog", code="regenboog", now=services.engine.clock()
+        )
+        invite = await uow.organisations.create_invite(
+            organisation_id=organisation.id, token="T" * 22, now=services.engine.clock()
+        )
+        await uow.commit()
+    chat = await child_with_consent(site)
+    seen = {m["Message-ID"] for m in await site.send_mail()}
+    await chat.send(f"/start {invite.token}")
+    await chat.press("Ask my parent")
+    [org_mail] = [m for m in await site.send_mail() if m["Message-ID"] not in seen]
+    path = link_in(org_mail, "consent")
+    _, csrf = await site.form(path)  # the parent opens the page ...
+    await chat.send(f"/start {invite.token}")  # ... while Sam changes their mind
+    await chat.press("No, thanks")
+    async with site.client.post(site.url(path), data={"csrf": csrf, "answer": "approve"}) as r:
+        assert r.status in (404, 410)
+        assert "can now see" not in html.unescape(await r.text())
+    async with services.db.unit_of_work() as uow:
+        account = await uow.accounts.by_telegram(chat.user.id)
+        assert account is not None
+        own = await uow.people.own(account.id)
+        assert own is not None
+        assert await uow.consents.active_for(own.id, organisation.id) is None
+        assert [i.uses for i in await uow.organisations.invites(organisation.id)] == [0]
+
+
+async def test_an_organisation_link_for_a_switched_off_invite_says_so(site: Site) -> None:
+    services = site.services
+    async with services.db.unit_of_work() as uow:
+        organisation = await uow.organisations.create(
+            name="De Regenboog", code="regenboog", now=services.engine.clock()
+        )
+        invite = await uow.organisations.create_invite(
+            organisation_id=organisation.id, token="T" * 22, now=services.engine.clock()
+        )
+        await uow.commit()
+    chat = await child_with_consent(site)
+    seen = {m["Message-ID"] for m in await site.send_mail()}
+    await chat.send(f"/start {invite.token}")
+    await chat.press("Ask my parent")
+    [org_mail] = [m for m in await site.send_mail() if m["Message-ID"] not in seen]
+    path = link_in(org_mail, "consent")
+    _, csrf = await site.form(path)
+    async with services.db.unit_of_work() as uow:
+        await uow.organisations.revoke(invite.id, now=services.engine.clock())
+        await uow.commit()
+    async with site.client.get(site.url(path)) as r:
+        assert r.status == 410
+        assert "This request is no longer open" in html.unescape(await r.text())
+    async with site.client.post(site.url(path), data={"csrf": csrf, "answer": "approve"}) as r:
+        assert r.status == 410
+        assert "Nothing was saved." in html.unescape(await r.text())
+    async with services.db.unit_of_work() as uow:
+        account = await uow.accounts.by_telegram(chat.user.id)
+        assert account is not None
+        own = await uow.people.own(account.id)
+        assert own is not None
+        assert await uow.consents.active_for(own.id, organisation.id) is None
+
+
+# --- refusals are pages in the page's language --------------------------------------------
+
+
+async def test_refusals_are_translated_pages_not_errors(db_site: Site) -> None:
+    site = db_site
+    chat = await child_asks_consent(site)
+    [mail] = await site.send_mail()
+    path = link_in(mail, "consent")
+    _, csrf = await site.form(path)
+    url = site.url(path)
+
+    async def refused(status: int, data: object, **kwargs: object) -> str:
+        async with site.client.post(url, data=data, **kwargs) as r:  # type: ignore[arg-type]
+            assert r.status == status
+            assert r.headers["Content-Type"].startswith("text/html")
+            return html.unescape(await r.text())
+
+    # A multipart body without a boundary made request.post() raise: a 500 before.
+    text = await refused(400, b"csrf=x", headers={"Content-Type": "multipart/form-data"})
+    assert "We couldn't read what was sent" in text and '<html lang="en">' in text
+    for content_type, sent in (
+        ("multipart/form-data; boundary=abc", b"garbage"),
+        ("application/x-www-form-urlencoded; charset=bogus", b"answer=approve"),
+        (
+            "multipart/form-data; boundary=abc",
+            b'--abc\r\nContent-Disposition: form-data; name="answer"\r\n'
+            b"Content-Transfer-Encoding: weird\r\n\r\napprove\r\n--abc--\r\n",
+        ),
+    ):
+        text = await refused(400, sent, headers={"Content-Type": content_type})
+        assert "We couldn't read what was sent" in text
+    text = await refused(413, {"csrf": csrf, "answer": "x" * 70_000})
+    assert "That was more than this page accepts" in text
+    assert "This form has expired" in await refused(403, {"csrf": "wrong", "answer": "approve"})
+    assert "Please choose yes or no" in await refused(400, {"csrf": csrf, "answer": "maybe"})
+    # In the language the page uses: the link's, or the one picked on the page.
+    async with site.client.post(url + "?lang=nl", data={"csrf": csrf}) as r:
+        assert r.status == 400
+        text = html.unescape(await r.text())
+    assert '<html lang="nl">' in text and "Speelstijl-bot" in text
+    async with site.client.get(site.url("/nothing-here")) as r:
+        assert r.status == 404
+        assert "This link doesn't work" in html.unescape(await r.text())
+    async with site.services.db.unit_of_work() as uow:  # nothing of it was stored
+        account = await uow.accounts.by_telegram(chat.user.id)
+        assert account is not None
+        own = await uow.people.own(account.id)
+    assert own is not None and own.status is ProfileStatus.AWAITING_CONSENT
+    _, csrf = await site.form(path)  # and the link still works
+    async with site.client.post(
+        url, data={"csrf": csrf, "answer": "approve"}, allow_redirects=False
+    ) as r:
+        assert r.status == 303
+
+
+async def test_a_failing_page_says_so_in_the_browsers_language(embedded: Services) -> None:
+    async def broken(_request: web.Request) -> web.Response:
+        raise RuntimeError("boom")
+
+    app = build_web_app(embedded)
+    app.router.add_get("/broken", broken)
+    server = TestServer(app)
+    await server.start_server()
+    try:
+        for language in ("en-GB,en;q=0.8", "nl-NL,nl;q=0.9"):
+            async with (
+                aiohttp.ClientSession(headers={"Accept-Language": language}) as client,
+                client.get(server.make_url("/broken")) as r,
+            ):
+                text = html.unescape(await r.text())
+                assert r.status == 500
+                assert f'<html lang="{language[:2]}">' in text and "boom" not in text
+                assert r.headers["Referrer-Policy"] == "no-referrer"
+                if language.startswith("en"):
+                    assert "Something went wrong" in text
+    finally:
+        await server.close()
+
+
+# --- the CSRF cookie survives a second mail opened in another tab --------------------------
+
+
+async def test_two_pages_then_the_first_form_still_works(db_site: Site) -> None:
+    site = db_site
+    await child_asks_consent(site, user_id=5_550_101, name="Sam")
+    await child_asks_consent(site, user_id=5_550_102, name="Mila")
+    mails = await site.send_mail()
+    [sam] = [link_in(m, "consent") for m in mails if m["Subject"].startswith("Sam")]
+    [mila] = [link_in(m, "consent") for m in mails if m["Subject"].startswith("Mila")]
+    _, first = await site.form(sam)
+    _, second = await site.form(mila)  # the second mail, opened in another tab
+    assert second == first
+    async with site.client.post(
+        site.url(sam), data={"csrf": first, "answer": "approve"}, allow_redirects=False
+    ) as r:
+        assert r.status == 303
+    async with site.client.post(
+        site.url(mila), data={"csrf": second, "answer": "approve"}, allow_redirects=False
+    ) as r:
+        assert r.status == 303
+
+
+async def test_a_cookie_that_is_no_token_is_replaced(site: Site) -> None:
+    await child_asks_consent(site)
+    [mail] = await site.send_mail()
+    path = link_in(mail, "consent")
+    site.client.cookie_jar.update_cookies(
+        {"csrf": "not a token"}, response_url=site.server.make_url("/")
+    )
+    _, csrf = await site.form(path)
+    assert csrf != "not a token" and re.fullmatch(r"[A-Za-z0-9_-]{32}", csrf)
+    async with site.client.post(
+        site.url(path), data={"csrf": csrf, "answer": "approve"}, allow_redirects=False
+    ) as r:
+        assert r.status == 303
