@@ -12,6 +12,7 @@ $(BIN)/playbot: pyproject.toml
 	touch $@
 
 run: $(BIN)/playbot  ## Run the bot (terminal chat when BOT_TOKEN is not set)
+	@$(BIN)/python -c 'import locales; locales.compile_catalogs()'  # a pull may bring new texts
 	$(BIN)/playbot run
 
 test: $(BIN)/playbot  ## Run the whole test suite

@@ -18,7 +18,7 @@ from bot.config import ConfigError, Runtime, Settings, load_settings
 from bot.lifecycle import running
 from bot.logs import setup_logging
 from bot.runtimes.terminal import html_to_plain
-from bot.services import Services, build_services, load_keys, open_database
+from bot.services import Services, build_services, key_file_of, load_keys, open_database
 from dialogs.assessment.loader import load_content
 from dialogs.assessment.rescoring import rescore
 from dialogs.context import CommandHandler, Context
@@ -41,7 +41,6 @@ from storage.crypto import FieldCipher
 from storage.db import session_factory
 from storage.files import LocalFiles
 from storage.keys import (
-    KeyFile,
     KeyRing,
     format_data_keys,
     format_index_key,
@@ -208,7 +207,7 @@ def keys_rotate(
                     data_keys=((new_key_id(), secrets.token_bytes(32)), *keys.data_keys),
                     index_key=keys.index_key,
                 )
-                key_file = KeyFile(settings.data_dir / "keys.json")
+                key_file = key_file_of(settings)
                 key_file.save(format_data_keys(keys.data_keys), format_index_key(keys.index_key))
                 cipher = FieldCipher(keys)
                 typer.echo(f"New key {keys.active_id} added to {key_file.path}.")

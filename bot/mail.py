@@ -60,7 +60,12 @@ def build_message(mail: Mail, *, sender: str, now: datetime) -> EmailMessage:
 
 @dataclass(frozen=True, slots=True)
 class SmtpTransport:
-    """SMTP with ``smtp://``, ``smtps://`` (implicit TLS) or ``smtp+starttls://`` URLs."""
+    """SMTP with ``smtp://``, ``smtps://`` (implicit TLS) or ``smtp+starttls://`` URLs.
+
+    ``smtp://`` upgrades with STARTTLS whenever the server offers it (submission servers on 587
+    only accept a login after it, and a password should never travel in clear);
+    ``smtp+starttls://`` insists on it.
+    """
 
     url: str
     timeout: float = 30.0
@@ -69,6 +74,8 @@ class SmtpTransport:
         parts = urlsplit(self.url)
         tls = parts.scheme == "smtps"
         starttls = parts.scheme.endswith("+starttls")
+        # smtps: TLS from the start; smtp+starttls: STARTTLS or fail; smtp: STARTTLS when offered.
+        start_tls: bool | None = False if tls else (True if starttls else None)
         try:
             await aiosmtplib.send(
                 message,
@@ -77,7 +84,7 @@ class SmtpTransport:
                 username=unquote(parts.username) if parts.username else None,
                 password=unquote(parts.password) if parts.password else None,
                 use_tls=tls,
-                start_tls=starttls,
+                start_tls=start_tls,
                 timeout=self.timeout,
             )
         except aiosmtplib.SMTPResponseException as exc:

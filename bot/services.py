@@ -22,12 +22,18 @@ from storage.crypto import FieldCipher
 from storage.db import create_engine, session_factory
 from storage.errors import KeyConfigError
 from storage.files import LocalFiles
+from storage.key_check import key_problem
 from storage.keys import KeyFile, KeyRing, build_key_ring
 from storage.redis_state import RedisStateStore
 from storage.state import MemoryStateStore, StateStore
 from storage.uow import Database
 
 log = structlog.get_logger(__name__)
+
+
+def key_file_of(settings: Settings) -> KeyFile:
+    """The generated key file of the embedded default, in ``DATA_DIR``."""
+    return KeyFile(settings.data_dir / "keys.json")
 
 
 def load_keys(settings: Settings) -> KeyRing:
@@ -43,8 +49,14 @@ def load_keys(settings: Settings) -> KeyRing:
             )
         except KeyConfigError as exc:
             raise ConfigError(f"{exc}.") from None
-    key_file = KeyFile(settings.data_dir / "keys.json")
-    loaded = key_file.load()
+    key_file = key_file_of(settings)
+    try:
+        loaded = key_file.load()
+    except (OSError, ValueError, KeyError):
+        raise ConfigError(
+            f"{key_file.path} cannot be read; restore it from a backup (without it the stored "
+            "personal data cannot be read), or remove it if this database is new."
+        ) from None
     if loaded is None:
         loaded = key_file.create()
         log.warning(
@@ -91,12 +103,27 @@ class Services:
 def build_state_store(settings: Settings) -> StateStore:
     """Redis when ``REDIS_URL`` is set, otherwise in-process memory."""
     if settings.redis_url:
-        return RedisStateStore.from_url(settings.redis_url, prefix=settings.redis_prefix)
+        try:
+            return RedisStateStore.from_url(settings.redis_url, prefix=settings.redis_prefix)
+        except ValueError as exc:
+            raise ConfigError(f"REDIS_URL is not a Redis URL ({exc}).") from None
     return MemoryStateStore()
+
+
+def ensure_data_dir(settings: Settings) -> None:
+    """Create ``DATA_DIR`` (the SQLite file, the key file, logs and mail copies live there)."""
+    try:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(
+            f"DATA_DIR {settings.data_dir} cannot be created ({exc.strerror}); "
+            "point it at a writable folder."
+        ) from None
 
 
 async def open_database(settings: Settings, *, upgrade: bool) -> AsyncEngine:
     """The SQL engine, with the schema migrated (``upgrade``) or checked to be current."""
+    ensure_data_dir(settings)  # the embedded SQLite file lives there
     sql = create_engine(settings.effective_database_url)
     try:
         if upgrade:
@@ -127,9 +154,14 @@ async def bootstrap_admins(db: Database, telegram_ids: frozenset[int]) -> None:
 
 async def build_services(settings: Settings) -> Services:
     """Build and check everything before the first update is taken."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    ensure_data_dir(settings)
     keys = load_keys(settings)
     sql = await open_database(settings, upgrade=settings.auto_migrate)
+    problem = await key_problem(sql, keys)
+    if problem is not None:
+        await sql.dispose()
+        source = "DATA_KEYS, INDEX_KEY" if settings.data_keys else str(key_file_of(settings).path)
+        raise ConfigError(f"{problem}: use the keys this database was written with ({source}).")
     db = Database(session_factory(sql), FieldCipher(keys), keys, LocalFiles(settings.data_dir))
     states = build_state_store(settings)
     if isinstance(states, RedisStateStore):
