@@ -14,7 +14,6 @@ from storage.keys import new_key, new_key_id
 from tests.bot.test_config import run_cli
 from tests.chat import ChatDriver
 
-
 _people = itertools.count(7_700_001)
 
 
