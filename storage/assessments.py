@@ -33,6 +33,8 @@ class Session:
     age: int
     outdoor_band: str | None
     result: dict[str, Any] | None
+    """The scored result; on a session that is not complete, an incomplete scoring (too many
+    "not sure" answers) kept for the record."""
     suggestions: list[dict[str, Any]]
     """The ideas shown, as ``Suggestion.to_dict()``."""
     looks_random: bool
@@ -41,6 +43,11 @@ class Session:
     started_at: datetime
     updated_at: datetime
     completed_at: datetime | None
+
+    @property
+    def asked_again(self) -> bool:
+        """An open session whose "not sure" questions are being asked a second time."""
+        return self.status is SessionStatus.OPEN and self.result is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,6 +245,44 @@ class AssessmentRepository:
     async def touch(self, session_id: uuid.UUID, *, now: datetime) -> None:
         """Mark a session as the one being answered now."""
         await self._session.execute(_TOUCH, {"session_id": session_id, "now": now})
+
+    async def ask_again(
+        self,
+        session_id: uuid.UUID,
+        *,
+        item_ids: Sequence[str],
+        result: dict[str, Any],
+        now: datetime,
+    ) -> None:
+        """Keep an incomplete session open and make ``item_ids`` unanswered, to ask them again.
+
+        ``result`` is the incomplete first scoring; stored on the still open session, it also
+        marks that its questions were asked again (see ``Session.asked_again``).
+        """
+        await self._session.execute(
+            delete(AnswerRow).where(
+                AnswerRow.assessment_id == session_id, AnswerRow.item_id.in_(list(item_ids))
+            )
+        )
+        await self._session.execute(
+            update(AssessmentRow)
+            .where(AssessmentRow.id == session_id)
+            .values(result=json.dumps(result), updated_at=now)
+        )
+
+    async def end_incomplete(
+        self, session_id: uuid.UUID, *, result: dict[str, Any], now: datetime
+    ) -> None:
+        """Close a session that still has too few answers, without a result to show.
+
+        It becomes an unfinished (abandoned) session: never ``latest``, never in ``/result``,
+        exports or statistics, and purged with the other unfinished ones.
+        """
+        await self._session.execute(
+            update(AssessmentRow)
+            .where(AssessmentRow.id == session_id)
+            .values(status=SessionStatus.ABANDONED.value, result=json.dumps(result), updated_at=now)
+        )
 
     async def complete(
         self,

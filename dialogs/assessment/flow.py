@@ -39,6 +39,8 @@ log = structlog.get_logger(__name__)
 CODE: Final = "as"
 BACK: Final = N_("⬅️ Back")
 PROGRESS_CELLS: Final = 10
+CHILD_ARG_CHARS: Final = 8
+"""Hex digits of a child's id in a button (the whole id when two children share them)."""
 TOUCH_AFTER: Final = timedelta(minutes=10)
 """A session's last-used time is refreshed at most this often (a write saved per answer): it
 only orders a parent's open sessions and finds abandoned ones after days."""
@@ -52,19 +54,30 @@ class Players:
     children: tuple[Profile, ...]
 
     def pick(self, arg: str) -> Profile | None:
-        """``me`` or ``c<index>`` -> an active profile, or None."""
+        """``me`` or a child's short id (see ``arg_of``) -> the profile, or None.
+
+        A child no longer among the active children (erased, say) is None, so an old button
+        never lands on another child.
+        """
         if arg == "me":
             own = self.own
             return own if own is not None and own.role is Role.SELF else None
-        if arg.startswith("c") and arg[1:].isdigit() and int(arg[1:]) < len(self.children):
-            return self.children[int(arg[1:])]
-        return None
+        if not CHILD_ARG_CHARS <= len(arg) <= 32 or arg.strip("0123456789abcdef"):
+            return None
+        found = [c for c in self.children if c.id.hex.startswith(arg)]
+        return found[0] if len(found) == 1 else None
 
     def arg_of(self, profile: Profile) -> str:
-        """The payload argument that names ``profile``."""
+        """The payload argument that names ``profile``: ``me``, or a stable short id of a child.
+
+        The first 8 hex digits of the child's id, or all 32 should two children share them.
+        Stable, unlike a position in the list, which moves when a child is erased.
+        """
         if self.own is not None and profile.id == self.own.id:
             return "me"
-        return f"c{[c.id for c in self.children].index(profile.id)}"
+        short = profile.id.hex[:CHILD_ARG_CHARS]
+        others = (c for c in self.children if c.id != profile.id)
+        return profile.id.hex if any(c.id.hex.startswith(short) for c in others) else short
 
     @property
     def all(self) -> tuple[Profile, ...]:
@@ -129,10 +142,9 @@ class AssessmentFlow:
         ctx.new_screen()
         name = escape(own.nickname or "")
         rows: list[list[Button]] = []
-        current = await self._current(ctx, players)
         for person in players.all:
             arg = players.arg_of(person)
-            going = current is not None and current[0].id == person.id
+            going = await ctx.uow.assessments.open_for([person.id]) is not None
             if own.role is Role.PARENT:
                 label = (ctx._("▶️ Go on: {name}") if going else ctx._("▶️ Quiz for {name}")).format(
                     name=person.nickname or ""
@@ -227,6 +239,9 @@ class AssessmentFlow:
         match payload.action:
             case "go" | "new" | "res" | "why":
                 person = players.pick(payload.arg)
+                if person is None and payload.arg != "me":
+                    ctx.refuse_stale()  # a child who is gone, or from another account
+                    return
                 if person is None or not person.active:
                     ctx.answer(ctx._("You can start the quiz once you're signed up."))
                     return
@@ -272,11 +287,14 @@ class AssessmentFlow:
     async def _begin(
         self, ctx: Context, players: Players, person: Profile, *, fresh: bool = False
     ) -> None:
-        current = await self._current(ctx, players)
-        if current is not None and current[0].id == person.id and not fresh:
-            await ctx.uow.assessments.touch(current[1].id, now=ctx.now)
-            await self._ask_next(ctx, players, *current)
-            return
+        if not fresh:
+            # This person's own open session, even when another child played since: touching it
+            # makes it the one the next answers go to.
+            open_session = await ctx.uow.assessments.open_for([person.id])
+            if open_session is not None:
+                await ctx.uow.assessments.touch(open_session.id, now=ctx.now)
+                await self._ask_next(ctx, players, person, open_session)
+                return
         assert person.age is not None
         try:
             questionnaire = self._content.questionnaire_for_age(person.age)
@@ -387,9 +405,10 @@ class AssessmentFlow:
         ctx.answer()
         answered = {*stored, item.id}
         position = questionnaire.items.index(item)
-        if position + 1 < len(questionnaire.items):
+        if item.id in stored and position + 1 < len(questionnaire.items):
             # Walk on in order: after Back, the next questions come again with their answers
-            # marked, until the first unanswered one.
+            # marked, until the first unanswered one. A question answered for the first time
+            # (or asked again) goes straight to the next unanswered one.
             following = questionnaire.items[position + 1]
             if following.id in stored:
                 self._ask(ctx, session, following, chosen=stored[following.id].option_id)
@@ -420,12 +439,19 @@ class AssessmentFlow:
     async def _finish(
         self, ctx: Context, players: Players, person: Profile, session: Session
     ) -> None:
-        """Score, pick ideas, store both, and show the result card."""
+        """Score, pick ideas, store both, and show the result card.
+
+        Too few real answers (too many "not sure") give no result: the "not sure" questions are
+        asked once more, and if there is still no result the quiz ends kindly without one.
+        """
         questionnaire = self._questionnaire(session)
         stored = await ctx.uow.assessments.answers(session.id)
         result = score_stored(
             questionnaire, self._content.key_for(questionnaire), stored, session.seed
         )
+        if not result.complete:
+            await self._incomplete(ctx, players, person, session, stored, result)
+            return
         ideas = self._ideas(session, result, {k: a.option_id for k, a in stored.items()})
         await ctx.uow.assessments.complete(
             session.id,
@@ -440,6 +466,60 @@ class AssessmentFlow:
         ctx.new_screen()
         done = await ctx.uow.assessments.get(session.id)
         await self._send_card(ctx, players, person, done, stored)
+
+    async def _incomplete(
+        self,
+        ctx: Context,
+        players: Players,
+        person: Profile,
+        session: Session,
+        stored: Mapping[str, Answer],
+        result: Result,
+    ) -> None:
+        """No result yet: ask the "not sure" questions again, or end kindly the second time.
+
+        The session never becomes complete or ``latest`` here, so an earlier result stays the one
+        that /result, exports and statistics use.
+        """
+        questionnaire = self._questionnaire(session)
+        again = [
+            item.id
+            for item in questionnaire.core_items
+            if item.id in stored and item.option(stored[item.id].option_id).not_sure
+        ]
+        ctx.edit_target = None
+        if again and not session.asked_again:
+            await ctx.uow.assessments.ask_again(
+                session.id, item_ids=again, result=result.to_dict(), now=ctx.now
+            )
+            log.info("assessment_asked_again", items=len(again))
+            if person.role is Role.CHILD:
+                line = ctx._("Let's try the questions {name} wasn't sure about once more.")
+            else:
+                line = ctx._("Let's try the questions you weren't sure about once more.")
+            ctx.say(
+                line.format(name=escape(person.nickname or "")),
+                personal=person.role is Role.CHILD,  # it names the child
+            )
+            self._ask(ctx, session, questionnaire.item(again[0]))
+            return
+        await ctx.uow.assessments.end_incomplete(session.id, result=result.to_dict(), now=ctx.now)
+        log.info("assessment_incomplete", answered=result.answered, core_items=result.core_items)
+        ctx.go(None)
+        ctx.new_screen()
+        arg = players.arg_of(person)
+        rows = [[ctx.button(ctx._("🔁 Do the quiz again"), CODE, "new", arg, timeless=True)]]
+        if await ctx.uow.assessments.latest_complete(person.id) is not None:
+            label = (
+                ctx._("📊 Result of {name}").format(name=person.nickname or "")
+                if person.role is Role.CHILD
+                else ctx._("📊 My result")
+            )
+            rows.append([ctx.button(label, CODE, "res", arg, timeless=True)])
+        ctx.say(
+            ctx._("No result this time, and that's okay! 🙂 You can do the quiz again any time."),
+            keyboard(*rows),
+        )
 
     def _ideas(
         self, session: Session, result: Result, answers: dict[str, str | None]
