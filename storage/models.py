@@ -329,7 +329,8 @@ class SessionStatus(StrEnum):
     COMPLETE = "complete"
     """Scored; the result is stored."""
     ABANDONED = "abandoned"
-    """Replaced by a new session (/retake) or expired unfinished."""
+    """Replaced by a new session (/retake), expired unfinished, or ended without a result (still
+    too many "not sure" answers after they were asked again)."""
 
 
 class AssessmentRow(Base):
@@ -348,7 +349,9 @@ class AssessmentRow(Base):
     key_version: Mapped[str] = mapped_column(String(12), info=plain("scoring key version"))
     locale: Mapped[str] = mapped_column(String(8), info=plain("language the questions were in"))
     seed: Mapped[str] = mapped_column(String(32), info=plain("seed of the option order shown"))
-    status: Mapped[str] = mapped_column(String(10), index=True, info=plain("open or complete"))
+    status: Mapped[str] = mapped_column(
+        String(10), index=True, info=plain("open, complete or abandoned")
+    )
     age: Mapped[int] = mapped_column(
         SmallInteger, info=personal("age", "statistics by age band", UNTIL_FORGET)
     )
