@@ -401,7 +401,7 @@ def org_stats(code: str) -> None:
             content=load_content(),
             k=services.engine.settings.stats_k,
         )
-        sys.stdout.write(csv_bytes(csv_rows(stats, hidden=f"<{stats.k}")).decode("utf-8-sig"))
+        sys.stdout.write(csv_bytes(csv_rows(stats, hidden="hidden")).decode("utf-8-sig"))
 
     _org_command(work)
 

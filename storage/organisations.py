@@ -203,13 +203,19 @@ class OrganisationRepository:
         )
         return [_invite(row) for row in rows]
 
-    async def count_use(self, invite_id: uuid.UUID) -> bool:
-        """Count one more person joined; False when the use limit was reached meanwhile."""
+    async def count_use(self, invite_id: uuid.UUID, *, now: datetime) -> bool:
+        """Count one more person joined; False when the invite is no longer usable at ``now``.
+
+        One statement checks what :meth:`Invite.usable` checks (not switched off, not expired,
+        use limit not reached), so an invite switched off or run out meanwhile links nobody.
+        """
         result = await self._session.execute(
             update(InviteRow)
             .where(
                 InviteRow.id == invite_id,
-                (InviteRow.max_uses.is_(None)) | (InviteRow.uses < InviteRow.max_uses),
+                InviteRow.revoked_at.is_(None),
+                InviteRow.expires_at.is_(None) | (InviteRow.expires_at > now),
+                InviteRow.max_uses.is_(None) | (InviteRow.uses < InviteRow.max_uses),
             )
             .values(uses=InviteRow.uses + 1)
         )

@@ -2,8 +2,10 @@
 
 Only people with a standing consent for the organisation count; per person only their latest
 finished session (the ``latest`` flag, kept by ``AssessmentRepository.complete``); sessions that
-look like random clicking are left out. The database returns
-small grouped counts, never rows about people; banding and suppression happen in ``dialogs``.
+look like random clicking are left out, and so are sessions without a result (too many "not
+sure" answers: the stored ``top_style`` is NULL, whatever the session's status). The database
+returns small grouped counts, never rows about people; banding and suppression happen in
+``dialogs``.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ class OrganisationCounts:
     started: int
     """Sessions started by members (all, including unfinished)."""
     completed: int
-    """Members with a finished session that does not look like random clicking."""
+    """Members with a finished session that has a result and does not look like random clicking."""
     groups: list[GroupCount]
 
 
@@ -94,7 +96,13 @@ async def organisation_counts(
             AssessmentRow.outdoor_band,
             func.count(),
         )
-        .where(AssessmentRow.latest.is_(True), AssessmentRow.looks_random.is_(False), member)
+        .where(
+            AssessmentRow.latest.is_(True),
+            AssessmentRow.looks_random.is_(False),
+            # Incomplete results (label "incomplete") store no leading style: no finished quiz.
+            AssessmentRow.top_style.is_not(None),
+            member,
+        )
         .group_by(
             AssessmentRow.questionnaire,
             AssessmentRow.questionnaire_version,

@@ -122,7 +122,7 @@ async def answer(
     if not await uow.accounts.clear_pending_invite(account.id, found.invite.id):
         return LinkProblem.CLOSED
     linked = await uow.consents.active_for(child.id, organisation.id) is not None
-    if approve and not linked and not await uow.organisations.count_use(found.invite.id):
+    if approve and not linked and not await uow.organisations.count_use(found.invite.id, now=now):
         return LinkProblem.CLOSED
     if not await uow.links.use(found.link, now=now):
         return LinkProblem.USED

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Sequence
+from enum import Enum
 from typing import Final
 
 import structlog
@@ -30,7 +31,7 @@ from dialogs.spreadsheets import csv_bytes, xlsx_bytes
 from storage.audit import Outcome
 from storage.consents import ConsentScope, GivenBy, Method
 from storage.models import LinkPurpose, Role, RoleKind
-from storage.organisations import Organisation
+from storage.organisations import Invite, Organisation
 from storage.people import Profile
 
 log = structlog.get_logger(__name__)
@@ -38,6 +39,22 @@ log = structlog.get_logger(__name__)
 CODE: Final = "org"
 _DAYS: Final = re.compile(r"^(\d{1,3})d$")
 _USES: Final = re.compile(r"^(\d{1,6})x$")
+_SHORT_ID: Final = 12
+"""Hex characters of an invite's id on its switch-off button (48 bits: unique per organisation)."""
+
+
+def _short_id(invite: Invite) -> str:
+    return invite.id.hex[:_SHORT_ID]
+
+
+class _Linked(Enum):
+    """What a yes did."""
+
+    NOW = "now"
+    ALREADY = "already"
+    """The person was linked already: nothing counted twice."""
+    CLOSED = "closed"
+    """The invite was switched off, expired or used up after it was offered: nothing stored."""
 
 
 class OrganisationFlow:
@@ -126,7 +143,9 @@ class OrganisationFlow:
             return [c for c in await ctx.uow.people.children(own.id) if c.active]
         return [own] if own.active else []
 
-    async def _pending(self, ctx: Context) -> tuple[Organisation, Profile, list[Profile]] | None:
+    async def _pending(
+        self, ctx: Context
+    ) -> tuple[Invite, Organisation, Profile, list[Profile]] | None:
         if ctx.account is None or ctx.account.pending_invite_id is None:
             return None
         own = await ctx.uow.people.own(ctx.account.id)
@@ -134,16 +153,21 @@ class OrganisationFlow:
             return None
         invite = await ctx.uow.organisations.invite(ctx.account.pending_invite_id)
         organisation = await ctx.uow.organisations.get(invite.organisation_id)
-        return organisation, own, await self._linkable(ctx, own)
+        return invite, organisation, own, await self._linkable(ctx, own)
 
-    async def _link(self, ctx: Context, organisation: Organisation, person: Profile) -> bool:
-        """Record the consent; False when the person was linked already (no second count)."""
+    async def _link(
+        self, ctx: Context, invite: Invite, organisation: Organisation, person: Profile
+    ) -> _Linked:
+        """Record the consent, counting one use of the invite (a person linked already: not)."""
         if await ctx.uow.consents.active_for(person.id, organisation.id) is not None:
-            return False
+            return _Linked.ALREADY
         assert ctx.account is not None
-        invite_id = ctx.account.pending_invite_id
-        if invite_id is not None and not await ctx.uow.organisations.count_use(invite_id):
-            return False
+        # The invite may have been switched off, run out or used up since it was offered; the
+        # count is taken in the same statement that checks, so nobody slips in.
+        if not invite.usable(ctx.now) or not await ctx.uow.organisations.count_use(
+            invite.id, now=ctx.now
+        ):
+            return _Linked.CLOSED
         await ctx.uow.consents.give(
             person_id=person.id,
             scope=ConsentScope.ORGANISATION,
@@ -156,7 +180,18 @@ class OrganisationFlow:
         await ctx.uow.audit.record(
             "org_linked", actor_id=ctx.account.id, now=ctx.now, subject=f"org:{organisation.id}"
         )
-        return True
+        return _Linked.NOW
+
+    def _invite_closed(self, ctx: Context) -> None:
+        """The invite stopped working after it was offered: say so kindly, stop asking."""
+        log.info("invite_refused", reason="unusable_on_answer")
+        ctx.go(None)
+        ctx.show(
+            ctx._(
+                "That invite link doesn't work (any more). Ask whoever sent it for a new one. "
+                "You can still use the bot!"
+            )
+        )
 
     async def on_button(self, ctx: Context, payload: Payload) -> None:
         match payload.action:
@@ -174,33 +209,59 @@ class OrganisationFlow:
         if pending is None:
             ctx.refuse_stale()
             return
-        organisation, own, people = pending
+        invite, organisation, own, people = pending
         assert ctx.account is not None
         name = escape(organisation.name)
-        ctx.answer()
         if payload.action == "no":
+            ctx.answer()
             await ctx.uow.accounts.set_pending_invite(ctx.account.id, None)
             # A request mailed to the parent is closed too: the link stops working.
             await ctx.uow.links.revoke(
                 own.id, LinkPurpose.ORG_CONSENT, organisation_id=organisation.id
             )
             ctx.go(None)
-            ctx.show(ctx._("Okay! {org} won't see anything about you.").format(org=name))
+            # A no after a yes (a parent's second child, or the link opened again) ends the
+            # question, but what was shared stays shared until it is withdrawn.
+            shared = [
+                person
+                for person in people
+                if await ctx.uow.consents.active_for(person.id, organisation.id) is not None
+            ]
+            if shared:
+                names = ", ".join(escape(person.nickname or "") for person in shared)
+                ctx.show(
+                    ctx._(
+                        "Okay, nothing new is shared with {org}. Because of your earlier yes, "
+                        "{org} still sees {names}. To stop that, use /organisations."
+                    ).format(org=name, names=names)
+                )
+            else:
+                ctx.show(ctx._("Okay! {org} won't see anything about you.").format(org=name))
             return
         if payload.action == "askp":
+            ctx.answer()
+            if not invite.usable(ctx.now):
+                await ctx.uow.accounts.set_pending_invite(ctx.account.id, None)
+                self._invite_closed(ctx)
+                return
             await self._ask_parent(ctx, organisation, own)
             return
         person = self._person(own, people, payload.arg)
         if person is None:
             ctx.refuse_stale()
             return
-        linked = await self._link(ctx, organisation, person)
+        ctx.answer()
+        linked = await self._link(ctx, invite, organisation, person)
+        if linked is _Linked.CLOSED:
+            await ctx.uow.accounts.set_pending_invite(ctx.account.id, None)
+            self._invite_closed(ctx)
+            return
         if own.role is not Role.PARENT or len(people) == 1:
             await ctx.uow.accounts.set_pending_invite(ctx.account.id, None)
             ctx.go(None)
         text = (
             ctx._("✅ {name} is linked to {org}.")
-            if linked
+            if linked is _Linked.NOW
             else ctx._("{name} was already linked to {org}. ✅")
         ).format(name=escape(person.nickname or ""), org=name)
         ctx.say(text)
@@ -397,7 +458,7 @@ class OrganisationFlow:
                 actor_id=ctx.account.id if ctx.account else None,
             )
         except service.OrganisationError as exc:
-            ctx.say(escape(str(exc)))
+            ctx.say(escape(exc.text(ctx._)))
             return
         link = service.invite_link(ctx.settings.bot_username, invite.token)
         details = [ctx._("New invite link for {org}:").format(org=escape(organisation.name)), link]
@@ -444,23 +505,21 @@ class OrganisationFlow:
                 )
             )
             if invite.revoked_at is None:
-                rows.append(
-                    [
-                        ctx.button(
-                            ctx._("🚫 Switch off {n}").format(n=index + 1), CODE, "rev", str(index)
-                        )
-                    ]
-                )
+                label = ctx._("🚫 Switch off {n}").format(n=index + 1)
+                # The invite's own short id, not its place in a list others may add to meanwhile.
+                rows.append([ctx.button(label, CODE, "rev", _short_id(invite))])
         ctx.say("\n".join(lines), keyboard(*rows))
 
     async def _revoke(self, ctx: Context, payload: Payload) -> None:
         code = ctx.state.data.get("org")
         chosen = await self._choose_org(ctx, str(code or ""), "invites") if code else None
         invites = await ctx.uow.organisations.invites(chosen[0].id) if chosen else []
-        if not payload.arg.isdigit() or int(payload.arg) >= len(invites):
+        # Only an invite of the chosen organisation, found by its id, never by a position.
+        matches = [i for i in invites if _short_id(i) == payload.arg]
+        if len(matches) != 1 or matches[0].revoked_at is not None:
             ctx.refuse_stale()
             return
-        invite = invites[int(payload.arg)]
+        [invite] = matches
         await ctx.uow.organisations.revoke(invite.id, now=ctx.now)
         await ctx.uow.audit.record(
             "invite_revoked",
@@ -488,8 +547,11 @@ class OrganisationFlow:
             subject=f"org:{organisation.id}",
         )
         ctx.say(self._stats_text(ctx, organisation, stats))
-        hidden = ctx._("fewer than {k}").format(k=self._k)
+        # A bar may be hidden to protect a small group beside it: "hidden", not "fewer than k".
+        hidden = ctx._("hidden")
         for form in stats.forms:
+            if form.table is None:  # only the form's total could be published
+                continue
             labels = [self._style_name(ctx, style) for style in form.styles]
             picture = await asyncio.to_thread(
                 distribution_chart,
@@ -503,11 +565,12 @@ class OrganisationFlow:
         ctx.effects.append(
             SendDocument(
                 ctx.chat_id,
-                csv_bytes(csv_rows(stats, hidden=f"<{self._k}")),
+                csv_bytes(csv_rows(stats, hidden="hidden")),
                 f"{organisation.code}-statistics.csv",
-                caption=ctx._("The same numbers as a table. Groups under {k} are hidden.").format(
-                    k=self._k
-                ),
+                caption=ctx._(
+                    "The same numbers as a table. Groups under {k} are hidden, and sometimes one "
+                    "more, so that no group can be worked out from the others."
+                ).format(k=self._k),
             )
         )
 
@@ -535,7 +598,7 @@ class OrganisationFlow:
             ctx._("Quizzes started: {n}").format(n=show(stats.started)),
             ctx._("Quizzes finished: {n}").format(n=show(stats.completed)),
         ]
-        if not stats.forms:
+        if all(form.table is None for form in stats.forms):
             lines.append(ctx._("Too few results to show more without giving away who is who."))
         return "\n".join(lines)
 
@@ -579,7 +642,11 @@ class OrganisationFlow:
                 actor_id=ctx.account.id if ctx.account else None,
             )
         except service.OrganisationError as exc:
-            ctx.say(ctx._("Usage: /neworg CODE Name of the organisation") + "\n" + escape(str(exc)))
+            ctx.say(
+                ctx._("Usage: /neworg CODE Name of the organisation")
+                + "\n"
+                + escape(exc.text(ctx._))
+            )
             return
         ctx.say(
             ctx._(

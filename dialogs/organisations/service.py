@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -14,7 +15,7 @@ from dialogs.assessment.catalog import ContentCatalog, translate
 from dialogs.assessment.content import AssessmentContent
 from dialogs.assessment.scoring import Result
 from dialogs.effects import Effect, Send
-from dialogs.i18n import Texts, Translator
+from dialogs.i18n import N_, Texts, Translator
 from dialogs.markup import escape
 from dialogs.organisations.statistics import OrganisationStatistics, build
 from dialogs.spreadsheets import Cell
@@ -63,7 +64,21 @@ async def notify_admins(
 
 
 class OrganisationError(ValueError):
-    """A refused organisation operation, with a message for the person who asked."""
+    """A refused organisation operation, with a message for the person who asked.
+
+    ``message`` is a msgid (marked with ``N_``) with ``{name}`` fields filled from ``params``;
+    ``str()`` is the English text (the command line), :meth:`text` the asker's language.
+    """
+
+    def __init__(self, message: str, **params: str | int) -> None:
+        super().__init__(message.format(**params) if params else message)
+        self.message = message
+        self.params = params
+
+    def text(self, gettext: Callable[[str], str]) -> str:
+        """The message translated with ``gettext`` (``ctx._``), its fields filled in."""
+        translated = gettext(self.message)
+        return translated.format(**self.params) if self.params else translated
 
 
 def invite_link(bot_username: str, token: str) -> str:
@@ -78,11 +93,13 @@ async def create_organisation(
     code = code.strip().lower()
     name = " ".join(name.split())
     if not CODE_PATTERN.match(code):
-        raise OrganisationError("code: 2-32 of a-z 0-9 _ -, starting with a letter or digit")
+        raise OrganisationError(
+            N_("The code needs 2 to 32 of a-z, 0-9, _ and -, starting with a letter or digit.")
+        )
     if not 2 <= len(name) <= 100:
-        raise OrganisationError("name: 2 to 100 characters")
+        raise OrganisationError(N_("The name needs 2 to 100 characters."))
     if await uow.organisations.by_code(code) is not None:
-        raise OrganisationError(f"code {code} is taken")
+        raise OrganisationError(N_("The code {code} is taken. Please choose another."), code=code)
     organisation = await uow.organisations.create(name=name, code=code, now=now)
     await uow.audit.record(
         "organisation_created", actor_id=actor_id, now=now, subject=f"org:{organisation.id}"
@@ -128,9 +145,9 @@ async def new_invite(
 ) -> Invite:
     """A new invite link for an organisation."""
     if days is not None and not 1 <= days <= 365:
-        raise OrganisationError("expiry: 1 to 365 days")
+        raise OrganisationError(N_("An invite can work for 1 to 365 days, like 30d."))
     if uses is not None and not 1 <= uses <= 100_000:
-        raise OrganisationError("use limit: 1 to 100000")
+        raise OrganisationError(N_("An invite can be used 1 to 100000 times, like 100x."))
     invite = await uow.organisations.create_invite(
         organisation_id=organisation.id,
         token=secrets.token_urlsafe(INVITE_TOKEN_BYTES),

@@ -8,6 +8,15 @@ no total can be subtracted from another):
 
 Above them: how many members, how many sessions were started, how many finished. Every number
 goes through ``suppression``: nothing under k is shown, and nothing hidden can be worked out.
+
+A form's total is published three times: as the table's grand total, as the sum of its tiers, and
+inside "finished" (the sum of all forms). So it is *public* in both suppressions: always shown
+(a form is only published with at least k people), never a complement, and known to the check.
+Tables and tiers then meet only in that total, so each is safe on its own and both together.
+When a breakdown cannot be protected with its total shown (ten people in four groups: each group
+is at most seven), that breakdown is left out and only the total is published.
+
+Results without a play style (too many "not sure" answers) are no finished quizzes here.
 """
 
 from __future__ import annotations
@@ -21,6 +30,7 @@ from dialogs.organisations.suppression import (
     DEFAULT_K,
     ShownDistribution,
     ShownTable,
+    Unprotectable,
     suppress,
     suppress_distribution,
 )
@@ -48,14 +58,18 @@ class FormStatistics:
 
     form: str
     major: str
+    total: int
+    """How many finished this form: at least k, and always shown."""
     styles: tuple[str, ...]
     """Row labels of ``table``: style keys, then ``mixed``."""
     bands: tuple[str, ...]
-    """Column labels of ``table``: age bands."""
-    table: ShownTable
+    """Column labels of ``table``: age bands (none when the table is left out)."""
+    table: ShownTable | None
+    """Style by age band, its grand total ``total``; None when only the total can be shown."""
     tiers: tuple[str, ...]
-    """Labels of ``tier_counts``."""
-    tier_counts: ShownDistribution
+    """Labels of ``tier_counts`` (none when the tiers are left out)."""
+    tier_counts: ShownDistribution | None
+    """Outdoor-time tiers, their total ``total``; None when only the total can be shown."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +101,8 @@ def build(
     """Band, tabulate and suppress an organisation's grouped counts."""
     by_form: dict[tuple[str, str], list[tuple[str, str, str | None, int]]] = defaultdict(list)
     for group in counts.groups:
+        if group.top_style is None:  # no result (too many "not sure"): not a finished quiz
+            continue
         major = group.questionnaire_version.split(".")[0]
         style = group.top_style if group.top_style and group.top_style in styles else MIXED
         tier = tier_of_band.get(group.outdoor_band or "")
@@ -110,22 +126,33 @@ def build(
         bands = tuple(name for name, _, _ in AGE_BANDS if any(g[1] == name for g in groups))
         table = [[0] * len(bands) for _ in rows]
         # Everyone of the table is in exactly one tier ("unknown" without an answer), so both
-        # publications share one total and neither can be subtracted from the other.
+        # publications share one total: the form's, which is public (see the module docstring).
         tier_totals = dict.fromkeys((*tiers, UNKNOWN), 0)
         for style, band, tier, count in groups:
             table[rows.index(style)][bands.index(band)] += count
             tier_totals[tier if tier in tier_totals else UNKNOWN] += count
         if not tier_totals[UNKNOWN]:
             del tier_totals[UNKNOWN]
+        shown_table: ShownTable | None
+        try:
+            shown_table = suppress(table, k=k, public=[(None, None)])
+        except Unprotectable:
+            shown_table, bands = None, ()
+        shown_tiers: ShownDistribution | None
+        try:
+            shown_tiers = suppress_distribution(list(tier_totals.values()), k=k, public_total=True)
+        except Unprotectable:
+            shown_tiers, tier_totals = None, {}
         forms.append(
             FormStatistics(
                 form=key[0],
                 major=key[1],
+                total=total,
                 styles=rows,
                 bands=bands,
-                table=suppress(table, k=k),
+                table=shown_table,
                 tiers=tuple(tier_totals),
-                tier_counts=suppress_distribution(list(tier_totals.values()), k=k),
+                tier_counts=shown_tiers,
             )
         )
     return OrganisationStatistics(
@@ -151,15 +178,18 @@ def csv_rows(stats: OrganisationStatistics, *, hidden: str) -> list[list[str | i
     for form in stats.forms:
         name = f"{form.form}-{form.major}"
         table = form.table
-        for r, style in enumerate(form.styles):
+        if table is not None:
+            for r, style in enumerate(form.styles):
+                for c, band in enumerate(form.bands):
+                    out.append(["style_by_age", name, style, band, value(table.cells[r][c])])
+                out.append(["style_by_age", name, style, "total", value(table.row_totals[r])])
             for c, band in enumerate(form.bands):
-                out.append(["style_by_age", name, style, band, value(table.cells[r][c])])
-            out.append(["style_by_age", name, style, "total", value(table.row_totals[r])])
-        for c, band in enumerate(form.bands):
-            out.append(["style_by_age", name, "total", band, value(table.column_totals[c])])
-        out.append(["style_by_age", name, "total", "total", value(table.grand_total)])
-        for tier, count in zip(form.tiers, form.tier_counts.counts, strict=True):
-            out.append(["outdoor_tier", name, tier, "", value(count)])
+                out.append(["style_by_age", name, "total", band, value(table.column_totals[c])])
+        out.append(["style_by_age", name, "total", "total", form.total])
+        if form.tier_counts is not None:
+            for tier, count in zip(form.tiers, form.tier_counts.counts, strict=True):
+                out.append(["outdoor_tier", name, tier, "", value(count)])
+        out.append(["outdoor_tier", name, "total", "", form.total])
     for name in stats.hidden_forms:
         out.append(["hidden_form", name, "", "", hidden])
     return out

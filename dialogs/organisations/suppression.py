@@ -20,14 +20,15 @@ Rules, in this order:
    columns, and what is known about hidden entries, can still pin a cell, and two small cells
    hidden together give away their small sum. So while :func:`is_safe` fails, one more entry is
    hidden (the smallest that fixes the first failing entry) and rules 2-3 are applied again. This
-   ends: with every non-zero entry hidden, every hidden entry can grow without limit.
+   ends: with every non-zero entry hidden, every hidden entry can grow without limit (unless a
+   *public* entry, below, is kept shown: then :func:`suppress` may give up).
 
-**The guarantee** (what :func:`is_safe` checks and :func:`suppress` always reaches). Consider all
-tables of non-negative integers that agree with everything shown, where a hidden entry is at
-least 1 unless a line it lies in has a hidden total (the attacker knows rule 2: only there can a
-hidden entry be 0). Then:
+**The guarantee** (what :func:`is_safe` checks and :func:`suppress` always reaches, or refuses).
+Consider all tables of non-negative integers that agree with everything shown, where a hidden entry
+is at least 1 unless a line it lies in has a hidden total (the attacker knows rule 2: only there
+can a hidden entry be 0). Then:
 
-a. no shown cell or total is in 1..k-1;
+a. no shown cell or total is in 1..k-1 (a public entry is shown as the caller published it);
 b. every hidden entry takes at least two different values over those tables;
 c. every hidden entry whose true count is in 1..k-1 takes a value of k or more in one of them:
    nobody can prove that a hidden group is small. Hence no sum of hidden entries that can be
@@ -40,15 +41,23 @@ network (source -> row -> column -> sink -> source), whose matrix is totally uni
 of an entry over integer tables is every integer between its real minimum and maximum, and those
 come from augmenting paths (:func:`feasible_ranges`).
 
+**Numbers published elsewhere.** A total that is also published outside the table (the same
+people counted in another table, or as an overall number) is *public*: pass it as ``public``. It
+stays shown, it is never chosen as a complement, and the check treats it as known, so the table is
+safe together with the other publication. With some totals fixed a safe pattern may not exist
+(ten people in four groups: each group is at most seven, whatever is hidden). When :func:`suppress`
+has hidden every other non-zero entry and the check still fails, it raises :class:`Unprotectable`
+and the caller publishes only the public numbers.
+
 Not covered: an attacker who replays the order in which complements are chosen; and differences
-between two publications (this month and last month, a group and its subgroup). Publish one table
-per group and period, or check the combination as one table.
+between two publications (this month and last month, a group and its subgroup) that are not passed
+as ``public``. Publish one table per group and period, or check the combination as one table.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -58,6 +67,10 @@ DEFAULT_K: Final = 10
 Entry = tuple[int | None, int | None]
 """A table entry: ``(row, column)`` for a cell, ``(row, None)`` for a row total, ``(None, column)``
 for a column total and ``(None, None)`` for the grand total (``None`` means "summed over")."""
+
+
+class Unprotectable(ValueError):
+    """No hiding pattern was found that keeps the guarantee while the public entries stay shown."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,14 +115,24 @@ class ShownDistribution:
 # --- tables ----------------------------------------------------------------------------------
 
 
-def suppress(table: Sequence[Sequence[int]], *, k: int = DEFAULT_K) -> ShownTable:
+def suppress(
+    table: Sequence[Sequence[int]], *, k: int = DEFAULT_K, public: Collection[Entry] = ()
+) -> ShownTable:
     """Hide small cells and totals, and enough others that none can be worked out again.
+
+    ``public`` names entries that are published elsewhere as well (the grand total, say): they
+    are always shown, even when small (the caller's choice), and never hidden as complements.
+    Raises :class:`Unprotectable` when no pattern keeps the guarantee with them shown.
 
     Meant for the small tables a chat can show (up to about 10 x 10): every check is a few
     max-flow runs on a graph with one node per row and column.
     """
     network, entries = _table_network(table)
-    hidden = _suppress(network, _check_k(k))
+    unknown = set(public) - set(entries)
+    if unknown:
+        raise ValueError(f"public entries {sorted(unknown, key=str)} are not in the table")
+    fixed = frozenset(i for i, entry in enumerate(entries) if entry in public)
+    hidden = _suppress(network, _check_k(k), fixed)
     return _shown_table(table, network, {entries[arc] for arc in hidden})
 
 
@@ -133,10 +156,17 @@ def is_safe(table: Sequence[Sequence[int]], shown: ShownTable, *, k: int = DEFAU
 # --- distributions ---------------------------------------------------------------------------
 
 
-def suppress_distribution(counts: Sequence[int], *, k: int = DEFAULT_K) -> ShownDistribution:
-    """The one-dimensional :func:`suppress`: a distribution and its total."""
+def suppress_distribution(
+    counts: Sequence[int], *, k: int = DEFAULT_K, public_total: bool = False
+) -> ShownDistribution:
+    """The one-dimensional :func:`suppress`: a distribution and its total.
+
+    ``public_total``: the total is published elsewhere, so it stays shown (see :func:`suppress`;
+    raises :class:`Unprotectable` when the counts cannot be protected with it shown).
+    """
     network = _distribution_network(counts)
-    hidden = _suppress(network, _check_k(k))
+    fixed = frozenset({len(counts)}) if public_total else frozenset()
+    hidden = _suppress(network, _check_k(k), fixed)
     total = network.arcs[-1].value
     return ShownDistribution(
         counts=tuple(None if i in hidden else count for i, count in enumerate(counts)),
@@ -298,29 +328,39 @@ def _checked_hidden(
 # --- suppression ---------------------------------------------------------------------------
 
 
-def _suppress(network: _Network, k: int) -> frozenset[int]:
-    hidden = {i for i, arc in enumerate(network.arcs) if 0 < arc.value < k}
+def _suppress(network: _Network, k: int, fixed: frozenset[int]) -> frozenset[int]:
+    """The hidden arcs; ``fixed`` arcs (public) are never hidden."""
+    hidden = {i for i, arc in enumerate(network.arcs) if 0 < arc.value < k and i not in fixed}
     while True:
-        _close(network, hidden)
+        _close(network, hidden, fixed)
         failing = _unprotected(network, frozenset(hidden), k)
         if not failing:
             return frozenset(hidden)
-        hidden.add(_complement_for(network, hidden, failing[0], k))
+        hidden.add(_complement_for(network, hidden, failing[0], k, fixed))
 
 
-def _close(network: _Network, hidden: set[int]) -> None:
+def _close(network: _Network, hidden: set[int], fixed: frozenset[int]) -> None:
     """Apply the zero rule and the one-hidden-per-line rule until neither hides anything more."""
     lines = tuple(network.lines())
     changed = True
     while changed:
         changed = False
         for i, arc in enumerate(network.arcs):
-            if i not in hidden and arc.value == 0 and _zero_is_hidden(network, hidden, arc):
+            if (
+                i not in hidden
+                and i not in fixed
+                and arc.value == 0
+                and _zero_is_hidden(network, hidden, arc)
+            ):
                 hidden.add(i)
                 changed = True
         for line in lines:
             if sum(i in hidden for i in line) == 1:
-                candidates = [i for i in line if i not in hidden and network.arcs[i].value > 0]
+                candidates = [
+                    i
+                    for i in line
+                    if i not in hidden and i not in fixed and network.arcs[i].value > 0
+                ]
                 if candidates:
                     hidden.add(min(candidates, key=lambda i: (network.arcs[i].value, i)))
                     changed = True
@@ -332,20 +372,29 @@ def _zero_is_hidden(network: _Network, hidden: set[int] | frozenset[int], arc: _
     return any(t in hidden for t in arc.totals) and not shown_zero_total
 
 
-def _complement_for(network: _Network, hidden: set[int], failing: int, k: int) -> int:
+def _complement_for(
+    network: _Network, hidden: set[int], failing: int, k: int, fixed: frozenset[int]
+) -> int:
     """The next entry to hide: the smallest whose hiding protects ``failing`` (after rules 2-3).
 
     When no single entry does, the smallest on one of its lines, to widen its neighbourhood.
     """
     candidates = sorted(
-        (i for i, arc in enumerate(network.arcs) if i not in hidden and arc.value > 0),
+        (
+            i
+            for i, arc in enumerate(network.arcs)
+            if i not in hidden and i not in fixed and arc.value > 0
+        ),
         key=lambda i: (network.arcs[i].value, i),
     )
-    # With every non-zero entry hidden every hidden entry can grow without limit.
-    assert candidates, "an unprotected entry although every non-zero entry is hidden"
+    if not candidates:
+        if fixed:  # a public total can pin what nothing else may cover
+            raise Unprotectable("no safe pattern with the public entries shown")
+        # With every non-zero entry hidden every hidden entry can grow without limit.
+        raise AssertionError("an unprotected entry although every non-zero entry is hidden")
     for candidate in candidates:
         trial = {*hidden, candidate}
-        _close(network, trial)
+        _close(network, trial, fixed)
         if _protected(network, frozenset(trial), failing, k):
             return candidate
     ends = (network.arcs[failing].tail, network.arcs[failing].head)

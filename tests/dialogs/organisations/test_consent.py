@@ -159,7 +159,7 @@ async def switch_off(bot: Services, request: Request) -> None:
 
 async def use_up(bot: Services, request: Request) -> None:
     async with bot.db.unit_of_work() as uow:  # somebody else joined with the last place
-        assert await uow.organisations.count_use(request.invite_id)
+        assert await uow.organisations.count_use(request.invite_id, now=bot.engine.clock())
         await uow.commit()
 
 

@@ -316,7 +316,7 @@ async def test_statistics_hide_small_groups(bot: Services) -> None:
     assert "Quizzes finished: 0" in summary
     [csv_file] = [e for e in effects if isinstance(e, SendDocument)]
     content = csv_file.content.decode("utf-8-sig")
-    assert "members,,,,<10" in content
+    assert "members,,,,hidden" in content
     assert "1" not in [line.rsplit(",", 1)[-1] for line in content.splitlines()]
 
 

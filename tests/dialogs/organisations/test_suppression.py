@@ -12,6 +12,7 @@ from dialogs.organisations.suppression import (
     Range,
     ShownDistribution,
     ShownTable,
+    Unprotectable,
     distribution_ranges,
     feasible_ranges,
     is_distribution_safe,
@@ -290,6 +291,99 @@ def test_suppressed_distributions_are_safe(values: list[int], k: int) -> None:
         value = sum(values) if index is None else values[index]
         assert not exact.is_exact
         assert not 1 <= value < k or exact.high is None or exact.high >= k
+
+
+@st.composite
+def public_entries(draw: st.DrawFn, table: Table) -> set[Entry]:
+    """Totals published elsewhere as well: the grand total, maybe some margins."""
+    margins = [e for e in entries(table) if None in e and e != (None, None)]
+    return {(None, None), *draw(st.lists(st.sampled_from(margins), max_size=2))}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data(), tables(), st.integers(2, 15))
+def test_totals_published_elsewhere_stay_shown_and_give_nothing_away(
+    data: st.DataObject, table: Table, k: int
+) -> None:
+    public = data.draw(public_entries(table))
+    try:
+        shown = suppress(table, k=k, public=public)
+    except Unprotectable:
+        # Nothing protects it: even hiding every other non-zero entry (and the zeros rule 2
+        # hides next to them) leaves one pinned or provably small.
+        everything = {e for e in entries(table) if e not in public and true_value(table, e)}
+        changed = True
+        while changed:
+            changed = False
+            for entry in entries(table):
+                totals = totals_of(entry)
+                if (
+                    entry not in everything | public
+                    and any(t in everything for t in totals)
+                    and not any(t not in everything and true_value(table, t) == 0 for t in totals)
+                ):
+                    everything.add(entry)
+                    changed = True
+        assert not is_safe(table, make_shown(table, everything), k=k)
+        return
+
+    for entry in public:
+        assert shown.get(entry) == true_value(table, entry)
+    for entry in entries(table):
+        value = shown.get(entry)
+        assert value is None or value == true_value(table, entry)
+        assert value is None or entry in public or not 1 <= value < k
+    assert is_safe(table, shown, k=k)
+    assert derivable_from_one_line(table, shown) == []
+    bounds = propagate_bounds(table, shown)
+    for entry in hidden_entries(table, shown):
+        low, high = bounds[entry]
+        assert low < high, f"{entry} is pinned by bound propagation"
+        if 1 <= true_value(table, entry) < k:
+            assert high >= k, f"{entry} is shown to be small"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(counts, min_size=1, max_size=8), st.integers(2, 15))
+def test_a_public_distribution_total_stays_shown(values: list[int], k: int) -> None:
+    try:
+        shown = suppress_distribution(values, k=k, public_total=True)
+    except Unprotectable:
+        everything = ShownDistribution(
+            tuple(None if v else 0 for v in values), sum(values)
+        )  # every count hidden: still one pinned or provably small
+        assert not is_distribution_safe(values, everything, k=k)
+        return
+
+    assert shown.total == sum(values)
+    assert is_distribution_safe(values, shown, k=k)
+    hidden = [v for v, s in zip(values, shown.counts, strict=True) if s is None]
+    assert len(hidden) != 1 and not 1 <= sum(hidden) < k
+
+
+def test_a_public_grand_total_is_covered_inside_the_table() -> None:
+    # Without the grand total, hiding it covers the two small rows (3 and 6). Published elsewhere
+    # (as "finished"), it says the hidden rows hold 9: so the table hides a third row instead.
+    table = [[25], [3], [10], [0], [11], [20], [6]]
+    shown = suppress(table, k=10, public={(None, None)})
+
+    assert shown.grand_total == 75
+    hidden_rows = [i for i, total in enumerate(shown.row_totals) if total is None]
+    assert sum(table[i][0] for i in hidden_rows) >= 10
+    assert is_safe(table, shown)
+
+
+def test_ten_people_in_four_groups_cannot_be_protected_with_their_total() -> None:
+    with pytest.raises(Unprotectable):
+        suppress([[3], [3], [3], [3]], k=10, public={(None, None)})
+    with pytest.raises(Unprotectable):
+        suppress_distribution([3, 3, 3, 3], k=10, public_total=True)
+    assert suppress_distribution([3, 3, 3, 3], k=10).total is None  # without it: all hidden
+
+
+def test_public_entries_must_be_in_the_table() -> None:
+    with pytest.raises(ValueError, match="not in the table"):
+        suppress([[12, 30]], k=10, public={(0, 2)})
 
 
 # --- hand-made tables where naive suppression leaks --------------------------------------------
