@@ -124,6 +124,28 @@ class Retention:
             await uow.commit()
         return purged
 
+    async def purge_unused_accounts(self, now: datetime) -> int:
+        """Accounts nobody signed up with (a language picked, an invite opened, then nothing),
+        ``DRAFT_DAYS`` after they were made, unless a role or an open request still needs them.
+
+        Accounts record only when they were made, not when they were last used, so that is the
+        time that counts: the longest anyone can be in the middle of something on an account
+        without a profile is the "Who is chatting?" question, and someone who answers it later
+        simply gets a new account (their language choice made that long ago is gone). Deleted the
+        way /forget deletes (``storage.erasure``), so a closed request keeps its number without a
+        contact and the audit trail forgets who.
+        """
+        async with self._services.db.unit_of_work() as uow:
+            before = now - self._services.engine.settings.draft_kept
+            purged = 0
+            for account_id in await uow.accounts.unused(before=before, limit=BATCH, claim=True):
+                if not await uow.accounts.claim_unused(account_id, before=before):
+                    continue  # another worker was first, or the person signed up meanwhile
+                await uow.erasure.delete(person_ids=[], account_ids=[account_id])
+                purged += 1
+            await uow.commit()
+        return purged
+
     async def purge_unfinished_sessions(self, now: datetime) -> int:
         """Quiz sessions nobody touched for two weeks, and replaced ones (after /retake)."""
         async with self._services.db.unit_of_work() as uow:
@@ -193,6 +215,7 @@ def standard_jobs(services: Services) -> list[Job]:
         Job("send_mail", 1.0, sender.send_due),
         Job("expire_consent_requests", 300.0, retention.expire_consent_requests),
         Job("purge_drafts", 3600.0, retention.purge_drafts),
+        Job("purge_unused_accounts", 3600.0, retention.purge_unused_accounts),
         Job("purge_unfinished_sessions", 3600.0, retention.purge_unfinished_sessions),
         Job("purge_links", 3600.0, retention.purge_links),
         Job("purge_mails", 600.0, retention.purge_mails),

@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Final
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import ColumnElement, bindparam, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.crypto import FieldCipher
@@ -40,6 +41,19 @@ def _account(row: AccountRow) -> Account:
 
 _BY_TELEGRAM: Final = select(AccountRow).where(AccountRow.tg_index == bindparam("tg_index"))
 """Every update starts here: built once (see the ``storage`` package notes)."""
+
+
+def _unused(before: datetime) -> ColumnElement[bool]:
+    """An account made before ``before`` that holds nothing: no profile, no role, no open
+    request (what :meth:`AccountRepository.in_use` looks for)."""
+    return (
+        (AccountRow.created_at < before)
+        & ~exists().where(PersonRow.account_id == AccountRow.id)
+        & ~exists().where(RoleRow.account_id == AccountRow.id)
+        & ~exists().where(
+            RequestRow.account_id == AccountRow.id, RequestRow.status.in_(OPEN_STATUSES)
+        )
+    )
 
 
 def telegram_index(keys: KeyRing, telegram_id: int) -> bytes:
@@ -127,6 +141,35 @@ class AccountRepository:
             if await self._session.scalar(query.limit(1)) is not None:
                 return True
         return False
+
+    async def unused(self, *, before: datetime, limit: int, claim: bool = False) -> list[uuid.UUID]:
+        """Ids of accounts made before ``before`` with no profile, role or open request (someone
+        chose a language or opened an invite and never signed up), for the retention job.
+
+        Accounts record only when they were made, so that is the time that counts. With
+        ``claim`` other workers skip the rows until commit (PostgreSQL); act on them after
+        :meth:`claim_unused`, whose condition is the claim that also holds on SQLite.
+        """
+        query = (
+            select(AccountRow.id)
+            .where(_unused(before))
+            .order_by(AccountRow.created_at)
+            .limit(limit)
+        )
+        if claim and self._session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        return list(await self._session.scalars(query))
+
+    async def claim_unused(self, account_id: uuid.UUID, *, before: datetime) -> bool:
+        """Lock the account if it is still unused (see :meth:`unused`): False when another worker
+        took it first or the person signed up (or asked something) in the meantime."""
+        result = await self._session.execute(
+            update(AccountRow)
+            .where(AccountRow.id == account_id, _unused(before))
+            .values(created_at=AccountRow.created_at)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(getattr(result, "rowcount", 0) == 1)
 
     async def set_policy_version(self, account_id: uuid.UUID, version: str) -> None:
         """Remember which privacy policy version the account holder agreed to."""

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.crypto import FieldCipher
 from storage.errors import NotFound
 from storage.keys import KeyRing
-from storage.models import PersonRow, ProfileStatus, Role
+from storage.models import AssessmentRow, PersonRow, ProfileStatus, Role
 
 ENCRYPTED: Final = ("nickname", "last_name", "email", "address")
 """Text fields stored as ``<name>_enc`` ciphertexts."""
@@ -196,6 +196,28 @@ class PeopleRepository:
         if not changed:  # what was read is stale: the next read shows what is there now
             await self._session.get(PersonRow, person_id, populate_existing=True)
         return changed
+
+    async def clear(self, person_id: uuid.UUID, *names: str) -> None:
+        """Forget fields of a profile: encrypted texts (``ENCRYPTED``), ``outdoor_band`` or
+        ``password`` (the hash). The profile itself stays."""
+        row = await self._row(person_id)
+        for name in names:
+            if name in ENCRYPTED:
+                setattr(row, f"{name}_enc", None)
+                if name == "email":
+                    row.email_index = None
+            elif name == "outdoor_band":
+                row.outdoor_band = None
+            elif name == "password":
+                row.password_hash = None
+            else:
+                raise ValueError(f"{name} is not a profile field that can be cleared")
+
+    async def delete_assessments(self, person_id: uuid.UUID) -> None:
+        """Delete a profile's quiz sessions, answers and results (the profile stays)."""
+        await self._session.execute(
+            delete(AssessmentRow).where(AssessmentRow.person_id == person_id)
+        )
 
     async def set_password_hash(self, person_id: uuid.UUID, password_hash: str) -> None:
         """Store an Argon2id hash (never a password)."""

@@ -7,11 +7,25 @@ A young person under the consent age who signed up alone keeps their parent's e-
 (the parent gave permission there). Changing that address, or an age at or above the consent age,
 changes who is asked for permission from then on, so the parent at the address on file is told
 by e-mail. The change itself is not blocked: correcting one's data is a right, and the same trust
-in an e-mail address is all the sign-up had.
+in an e-mail address is all the sign-up had. While the parent has not answered yet, turning 16
+closes the request (its link stops working, as the parent is told) and the young person goes on
+signing up as a 16-year-old, from the question after the age.
+
+The other way, someone who signed up alone as 16 or older and says they are younger, is taken
+at their word too, because refusing would keep an age we know is wrong and go on using a yes
+that, at that age, was not theirs to give (GDPR art. 8). It is also the most drastic correction
+there is, so the bot first says what will happen and asks again with buttons (a typo must not
+cost anyone their results). Then the profile is treated as the sign-up it should have been:
+their own consents are withdrawn (organisations are told a member left), quiz results, password
+and everything but name and age are deleted, and the sign-up goes on at the parent's e-mail. With
+a parent's yes already on record the age simply changes. A deployment that asks no e-mail cannot
+ask a parent, so there the change is refused and the young person told that a parent has to sign
+them up.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from typing import Final
 
@@ -23,6 +37,7 @@ from dialogs.markup import escape
 from dialogs.organisations.service import MemberEvent, notify_admins
 from dialogs.payload import Payload
 from dialogs.privacy.mails import masked, parent_notice
+from dialogs.registration import guardian
 from dialogs.registration.fields import (
     MAX_LAST_NAME,
     MAX_NICKNAME,
@@ -33,12 +48,15 @@ from dialogs.registration.fields import (
     clean_email,
     clean_name,
 )
+from dialogs.registration.flow import CODE as REGISTRATION
 from storage.consents import ConsentScope
-from storage.models import LinkPurpose, Role
+from storage.models import LinkPurpose, ProfileStatus, Role
 from storage.outbox import Mail
 from storage.people import Profile
 
 CODE: Final = "edit"
+YOUNGER: Final = "younger"
+"""The screen that asks again before an age below the consent age takes the parent's way."""
 
 
 class EditFlow:
@@ -72,7 +90,7 @@ class EditFlow:
             ctx.say(ctx._("There is no profile to change yet. Tap /start to sign up."))
             return
         if len(people) == 1:
-            self._fields(ctx, people, 0)
+            await self._fields(ctx, people, 0)
             return
         ctx.go(CODE, "who")
         ctx.new_screen()
@@ -86,8 +104,8 @@ class EditFlow:
             ),
         )
 
-    def _fields(self, ctx: Context, people: list[Profile], index: int) -> None:
-        person = people[index]
+    async def _editable(self, ctx: Context, person: Profile) -> dict[FieldName, str]:
+        """The fields this person has (or may have now), with their button labels."""
         rules = ctx.settings.fields
         labels = {
             FieldName.NICKNAME: ctx._("Name"),
@@ -100,14 +118,24 @@ class EditFlow:
         if person.role is Role.CHILD:  # a child's contact details are the parent's
             labels.pop(FieldName.EMAIL)
             labels.pop(FieldName.ADDRESS)
-        elif ctx.settings.fields.parent_decides(person):
+        elif person.role is Role.PARENT:  # a parent is asked neither
+            labels.pop(FieldName.AGE)
+            labels.pop(FieldName.OUTDOOR)
+        elif rules.parent_decides(person):
             labels[FieldName.EMAIL] = ctx._("Parent's e-mail")
+            if not await guardian.parent_said_yes(ctx.uow, person.id):
+                # Not kept before the parent's yes, so not to be added with /edit either.
+                for name in (FieldName.LAST_NAME, FieldName.ADDRESS, FieldName.OUTDOOR):
+                    labels.pop(name)
+        return {name: label for name, label in labels.items() if rules.asks(name)}
+
+    async def _fields(self, ctx: Context, people: list[Profile], index: int) -> None:
+        person = people[index]
+        labels = await self._editable(ctx, person)
         ctx.go(CODE, "field", who=str(index))
         ctx.new_screen()
         buttons: list[list[Button]] = [
-            [ctx.button(f"✏️ {label}", CODE, "field", name.value)]
-            for name, label in labels.items()
-            if rules.asks(name)
+            [ctx.button(f"✏️ {label}", CODE, "field", name.value)] for name, label in labels.items()
         ]
         ctx.show(
             ctx._("What do you want to change for {name}?").format(
@@ -125,23 +153,47 @@ class EditFlow:
                     ctx.refuse_stale()
                     return
                 ctx.answer()
-                self._fields(ctx, people, int(payload.arg))
+                await self._fields(ctx, people, int(payload.arg))
             case "field" if isinstance(who, str) and self._pick(people, who) is not None:
+                chosen = people[int(who)]
                 try:
                     field = FieldName(payload.arg)
                 except ValueError:
                     ctx.refuse_stale()
                     return
+                if field not in await self._editable(ctx, chosen):
+                    ctx.refuse_stale()
+                    return
                 ctx.answer()
-                self._ask(ctx, field, people[int(who)], who=who)
+                self._ask(ctx, field, chosen, who=who)
             case "band" if isinstance(who, str) and ctx.state.step == FieldName.OUTDOOR.value:
                 person = self._pick(people, who)
-                if person is None or payload.arg not in {b.id for b in self._bands}:
+                if (
+                    person is None
+                    or payload.arg not in {b.id for b in self._bands}
+                    or FieldName.OUTDOOR not in await self._editable(ctx, person)
+                ):
                     ctx.refuse_stale()
                     return
                 ctx.answer()
                 await ctx.uow.people.set_outdoor_band(person.id, payload.arg)
                 await self._saved(ctx, person)
+            case "younger" if isinstance(who, str) and ctx.state.step == YOUNGER:
+                person = self._pick(people, who)
+                age = clean_age(payload.arg, rules=ctx.settings.fields)
+                if (
+                    person is None
+                    or isinstance(age, Problem)
+                    or not await self._needs_parent_now(ctx, person, age)
+                ):
+                    ctx.refuse_stale()
+                    return
+                ctx.answer()
+                await self._to_the_parent(ctx, person, age)
+            case "keep" if ctx.state.step == YOUNGER:
+                ctx.answer()
+                ctx.go(None)
+                ctx.show(ctx._("Okay, I didn't change anything."))
             case _:
                 ctx.refuse_stale()
 
@@ -182,6 +234,9 @@ class EditFlow:
         if person is None or field is None or field is FieldName.OUTDOOR:
             ctx.say(ctx._("Please tap one of the buttons."))
             return
+        if field not in await self._editable(ctx, person):  # things moved on since it was asked
+            await self.resume(ctx)
+            return
         people_repo = ctx.uow.people
         value: str | int | Problem
         match field:
@@ -199,20 +254,118 @@ class EditFlow:
             ctx.say(ctx._(value.message).format(**value.params))
             self._ask(ctx, field, person, who=who)  # type: ignore[arg-type]
             return
-        notice = self._parent_notice(ctx, person, field, value)
         if isinstance(value, int):
-            await people_repo.set_age(person.id, value)
-            if ctx.settings.fields.parent_decides(person) and not ctx.settings.fields.needs_parent(
-                value
-            ):  # from now on they decide: a request mailed to the parent is closed
-                await ctx.uow.links.revoke(person.id, LinkPurpose.ORG_CONSENT)
-        else:
-            await people_repo.set_text(person.id, field.value, value)
+            await self._age(ctx, person, value, who=who)  # type: ignore[arg-type]
+            return
+        notice = self._parent_notice(ctx, person, field, value)
+        await people_repo.set_text(person.id, field.value, value)
         if notice is not None:
             await ctx.uow.outbox.add(
                 notice, purpose="parent_notice", person_id=person.id, now=ctx.now
             )
         await self._saved(ctx, person, parent_told=notice is not None)
+
+    async def _needs_parent_now(self, ctx: Context, person: Profile, age: int) -> bool:
+        """Whether ``age`` would move someone who decided for themselves to their parent."""
+        rules = ctx.settings.fields
+        return (
+            person.role is Role.SELF
+            and person.age is not None
+            and not rules.needs_parent(person.age)
+            and rules.needs_parent(age)
+            and person.status is not ProfileStatus.AWAITING_CONSENT
+            and not await guardian.parent_said_yes(ctx.uow, person.id)
+        )
+
+    async def _age(self, ctx: Context, person: Profile, age: int, *, who: str) -> None:
+        """A new age: see the module notes for what moves with it."""
+        rules = ctx.settings.fields
+        uow = ctx.uow
+        if await self._needs_parent_now(ctx, person, age):
+            if not rules.asks(FieldName.EMAIL):  # no way to ask a parent: refuse, and say why
+                ctx.go(None)
+                ctx.say(
+                    ctx._(
+                        "Because you're under {age}, a parent has to sign you up. Ask them to "
+                        "start this chat and choose 'parent'."
+                    ).format(age=rules.consent_age)
+                )
+                return
+            self._ask_younger(ctx, person, age, who=who)
+            return
+        notice = self._parent_notice(ctx, person, FieldName.AGE, age)
+        they_decide = rules.parent_decides(person) and not rules.needs_parent(age)
+        closed_request = they_decide and person.status is ProfileStatus.AWAITING_CONSENT
+        if closed_request:  # the parent is told we will not ask them: the request closes
+            waiting = ProfileStatus.AWAITING_CONSENT
+            if not await uow.people.change_status(
+                person.id, expected=waiting, status=ProfileStatus.DRAFT
+            ):  # the parent answered on the web just now: show where things are
+                await self._to_registration(ctx)
+                return
+            await uow.links.revoke(person.id, LinkPurpose.CONSENT)
+        await guardian.change_age(uow, person, age, rules)
+        if they_decide:  # from now on they decide: a request mailed to the parent is closed
+            await uow.links.revoke(person.id, LinkPurpose.ORG_CONSENT)
+        if notice is not None:
+            await uow.outbox.add(notice, purpose="parent_notice", person_id=person.id, now=ctx.now)
+        await self._saved(ctx, person, parent_told=notice is not None)
+        if closed_request:
+            ctx.say(
+                ctx._(
+                    "You're {age} now, so you decide yourself. Let's finish signing you up! 🙂"
+                ).format(age=age)
+            )
+            await self._to_registration(ctx)
+
+    def _ask_younger(self, ctx: Context, person: Profile, age: int, *, who: str) -> None:
+        """Before the drastic correction: say what happens, and ask again with buttons."""
+        ctx.go(CODE, YOUNGER, who=who)
+        ctx.new_screen()
+        ctx.show(
+            ctx._(
+                "Under {limit}, a parent has to say yes first. 👪\n"
+                "If you are {age}, I'll delete everything except your name and age. "
+                "Then I'll ask for your parent's e-mail."
+            ).format(limit=ctx.settings.fields.consent_age, age=age),
+            keyboard(
+                [ctx.button(ctx._("✅ Yes, I'm {age}").format(age=age), CODE, "younger", str(age))],
+                [ctx.button(ctx._("⬅️ No, I'm {age}").format(age=person.age), CODE, "keep")],
+            ),
+        )
+
+    async def _to_the_parent(self, ctx: Context, person: Profile, age: int) -> None:
+        """Someone who signed up alone as 16 or older is younger: back to asking a parent."""
+        uow = ctx.uow
+        if person.status is ProfileStatus.ACTIVE:
+            active = ProfileStatus.ACTIVE
+            if not await uow.people.change_status(
+                person.id, expected=active, status=ProfileStatus.DRAFT
+            ):
+                ctx.refuse_stale()
+                return
+            organisations: dict[uuid.UUID, None] = {}
+            for consent in await uow.consents.for_person(person.id):
+                if consent.withdrawn_at is not None:
+                    continue
+                await uow.consents.withdraw(consent.id, now=ctx.now)
+                if consent.organisation_id is not None:
+                    organisations[consent.organisation_id] = None
+            for organisation_id in organisations:
+                organisation = await uow.organisations.get(organisation_id)
+                ctx.effects.extend(
+                    await notify_admins(uow, ctx.translator, organisation, MemberEvent.LEFT)
+                )
+            await uow.links.revoke(person.id, LinkPurpose.ORG_CONSENT)
+            await uow.people.delete_assessments(person.id)
+        await guardian.change_age(uow, person, age, ctx.settings.fields)
+        ctx.show(ctx._("✅ Saved. /mydata shows all your details."))
+        await self._to_registration(ctx)
+
+    async def _to_registration(self, ctx: Context) -> None:
+        """Go on in the registration, at the question the profile is at now."""
+        ctx.go(REGISTRATION)
+        await ctx.resume_flow()
 
     def _parent_notice(
         self, ctx: Context, person: Profile, field: FieldName, value: str | int

@@ -140,23 +140,72 @@ def _normalise(text: str) -> str:
     return " ".join(unicodedata.normalize("NFC", text).split())
 
 
+JOINERS: Final = frozenset("\u200c\u200d")
+"""Zero-width non-joiner and joiner: between two letters they are spelling (Persian, Kurdish,
+Indic scripts), so a name such as "مهر\u200cناز" keeps them."""
+_BLANK_LETTERS: Final = frozenset("\u115f\u1160\u3164\uffa0\u034f\u17b4\u17b5")
+"""Hangul fillers, the combining grapheme joiner and the Khmer inherent vowels: Unicode calls
+them letters or marks, yet they show nothing (a name of fillers looks blank)."""
+_CONTROL: Final = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
+
+
+def _invisible(ch: str) -> bool:
+    """A letter or mark that shows nothing: a filler or a variation selector."""
+    code = ord(ch)
+    return (
+        ch in _BLANK_LETTERS
+        or 0x180B <= code <= 0x180F  # Mongolian variation selectors
+        or 0xFE00 <= code <= 0xFE0F  # variation selectors
+        or 0xE0100 <= code <= 0xE01EF  # variation selectors supplement
+    )
+
+
+def _is_letter(ch: str) -> bool:
+    """A visible letter or combining mark."""
+    return unicodedata.category(ch)[0] in ("L", "M") and not _invisible(ch)
+
+
+def _blank(ch: str) -> bool:
+    """Shows nothing: white space, an invisible letter or mark, or a format character."""
+    return ch.isspace() or _invisible(ch) or unicodedata.category(ch) == "Cf"
+
+
 def _has_control(text: str) -> bool:
-    return any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn") for ch in text)
+    """Control, format (direction marks, zero-width spaces, ...), surrogate, private-use or
+    unassigned characters, or invisible letters. A zero-width (non-)joiner between two letters
+    is spelling, not control."""
+    for i, ch in enumerate(text):
+        if _invisible(ch):
+            return True
+        if unicodedata.category(ch) not in _CONTROL:
+            continue
+        if (
+            ch in JOINERS
+            and 0 < i < len(text) - 1
+            and _is_letter(text[i - 1])
+            and _is_letter(text[i + 1])
+        ):
+            continue
+        return True
+    return False
 
 
 def clean_name(text: str, *, limit: int) -> str | Problem:
-    """A (nick)name: letters with spaces, hyphens, apostrophes and dots; no digits or symbols."""
+    """A (nick)name: letters with spaces, hyphens, apostrophes and dots; no digits or symbols.
+
+    A zero-width (non-)joiner between letters is kept (Persian names need it); a name that
+    shows nothing (only fillers such as U+3164, or zero-width characters) is no name."""
     value = _normalise(text)
-    if not value:
+    if all(_blank(ch) for ch in value):  # nothing, or only fillers and zero-width characters
         return Problem(EMPTY)
     if len(value) > limit:
         return Problem(TOO_LONG, {"limit": limit})
     if _has_control(text.strip()):
         return Problem(N_("Please use only letters for a name."))
-    if not any(ch.isalpha() for ch in value):
+    if not any(ch.isalpha() and _is_letter(ch) for ch in value):
         return Problem(N_("Please use only letters for a name."))
     for ch in value:
-        if ch in _NAME_PUNCTUATION:
+        if ch in _NAME_PUNCTUATION or ch in JOINERS:  # joiners: checked by _has_control
             continue
         if unicodedata.category(ch)[0] not in ("L", "M"):
             return Problem(N_("Please use only letters for a name."))
@@ -212,7 +261,7 @@ def clean_address(text: str) -> str | Problem:
     if not any(ch.isdigit() for ch in value) or not any(ch.isalpha() for ch in value):
         return Problem(example)
     for ch in value:
-        if ch.isalnum() or ch in _ADDRESS_PUNCTUATION:
+        if ch.isalnum() or ch in _ADDRESS_PUNCTUATION or ch in JOINERS:
             continue
         if unicodedata.category(ch)[0] == "M":
             continue

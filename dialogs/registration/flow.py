@@ -20,7 +20,7 @@ from dialogs.effects import Button
 from dialogs.i18n import N_
 from dialogs.markup import escape
 from dialogs.payload import Payload
-from dialogs.registration import mails
+from dialogs.registration import guardian, mails
 from dialogs.registration.fields import (
     MAX_LAST_NAME,
     MAX_NICKNAME,
@@ -135,10 +135,8 @@ class RegistrationFlow:
         return Who(account, own, None)
 
     async def _consented(self, ctx: Context, profile: Profile) -> bool:
-        return any(
-            c.scope is ConsentScope.SERVICE and c.withdrawn_at is None
-            for c in await ctx.uow.consents.for_person(profile.id)
-        )
+        """A standing consent from whoever decides for the profile now (see ``guardian``)."""
+        return await guardian.consent_fits(ctx.uow, profile, ctx.settings.fields)
 
     async def _steps(self, ctx: Context, profile: Profile) -> list[Step]:
         consented = profile.role is Role.SELF and await self._consented(ctx, profile)
@@ -456,7 +454,7 @@ class RegistrationFlow:
                 age = clean_age(text, rules=rules)
                 if isinstance(age, Problem):
                     return age
-                await people.set_age(subject.id, age)
+                await guardian.change_age(ctx.uow, subject, age, rules)
             case Step.PARENT_EMAIL | Step.EMAIL:
                 value = clean_email(text)
                 if isinstance(value, Problem):
@@ -480,9 +478,9 @@ class RegistrationFlow:
             case "back":
                 steps = await self._steps(ctx, subject)
                 before = previous(steps, step)
-                if before is None:
+                if before is None:  # back from the first question: the draft goes
+                    await people.delete(subject.id)
                     if subject.role is Role.CHILD:
-                        await people.delete(subject.id)
                         ctx.go(None)
                         ctx.show(ctx._("Okay, I didn't add a child."))
                         return
@@ -501,8 +499,8 @@ class RegistrationFlow:
                 if isinstance(age, Problem):
                     await self._show_step(ctx, subject)
                     return
-                await people.set_age(subject.id, age)
-                await self._advance(ctx, await people.get(subject.id), step)
+                changed = await guardian.change_age(ctx.uow, subject, age, ctx.settings.fields)
+                await self._advance(ctx, changed, step)
             case "pick" if step is Step.OUTDOOR:
                 if payload.arg not in {b.id for b in self._bands}:
                     await self._show_step(ctx, subject)
@@ -522,23 +520,38 @@ class RegistrationFlow:
 
     async def _advance(self, ctx: Context, profile: Profile, done: Step) -> None:
         """Go to the step after ``done``, or refuse an age the registration cannot take."""
-        if done is Step.AGE and profile.role is Role.SELF:
-            assert profile.age is not None
-            if ctx.settings.fields.needs_parent(profile.age) and not ctx.settings.fields.asks(
-                FieldName.EMAIL
-            ):
-                await ctx.uow.people.delete(profile.id)
-                ctx.go(None)
-                ctx.say(
-                    ctx._(
-                        "Because you're under {age}, a parent has to sign you up. Ask them to "
-                        "start this chat and choose 'parent'."
-                    ).format(age=ctx.settings.fields.consent_age)
-                )
-                return
+        if (
+            done is Step.AGE
+            and ctx.settings.fields.parent_decides(profile)
+            and not ctx.settings.fields.asks(FieldName.EMAIL)
+        ):
+            self._parent_must_sign_up(ctx)
+            await ctx.uow.people.delete(profile.id)
+            return
         steps = await self._steps(ctx, profile)
         after = following(steps, done)
         await ctx.uow.people.set_step(profile.id, after.value if after else None)
+        await self._show_step(ctx, await ctx.uow.people.get(profile.id))
+
+    def _parent_must_sign_up(self, ctx: Context) -> None:
+        ctx.go(None)
+        ctx.say(
+            ctx._(
+                "Because you're under {age}, a parent has to sign you up. Ask them to "
+                "start this chat and choose 'parent'."
+            ).format(age=ctx.settings.fields.consent_age)
+        )
+
+    async def ask_parent(self, ctx: Context, profile: Profile) -> None:
+        """An unfinished sign-up of someone under the consent age with no parent's yes yet: keep
+        only name and age, and ask for the parent's e-mail (or, when this deployment asks no
+        e-mail, delete the sign-up: only a parent can sign them up then)."""
+        if not ctx.settings.fields.asks(FieldName.EMAIL):
+            self._parent_must_sign_up(ctx)
+            await ctx.uow.people.delete(profile.id)
+            return
+        await guardian.keep_only_what_asks_the_parent(ctx.uow, profile.id, keep_email=False)
+        await ctx.uow.people.set_step(profile.id, Step.PARENT_EMAIL.value)
         await self._show_step(ctx, await ctx.uow.people.get(profile.id))
 
     # --- consent and completion ---------------------------------------------------------------
@@ -593,8 +606,19 @@ class RegistrationFlow:
         await self.start(ctx, "")
 
     async def _confirm(self, ctx: Context, who: Who, profile: Profile) -> None:
-        """The person (or the parent, for a child) checked the details and agreed."""
+        """The person (or the parent, for a child) checked the details and agreed.
+
+        A young person under the consent age cannot agree for themselves: without a parent's yes
+        on record (the age was changed after it was asked, say) they are asked for the parent's
+        e-mail instead, and nothing is accepted.
+        """
         settings = ctx.settings
+        if settings.fields.parent_decides(profile) and not await guardian.parent_said_yes(
+            ctx.uow, profile.id
+        ):
+            log.info("confirm_needs_parent")
+            await self.ask_parent(ctx, profile)
+            return
         if profile.role is not Role.SELF or not await self._consented(ctx, profile):
             await ctx.uow.consents.give(
                 person_id=profile.id,

@@ -8,7 +8,7 @@ from datetime import timedelta
 from bot.jobs import Retention
 from bot.mail import FileTransport, MailSender
 from bot.services import Services
-from storage.models import ProfileStatus
+from storage.models import ProfileStatus, RoleKind
 from storage.outbox import Mail
 from tests.chat import ChatDriver
 from tests.messenger import RecordingMessenger
@@ -176,3 +176,64 @@ async def test_a_purged_childs_draft_keeps_the_parents_account(services: Service
         assert await uow.people.children(own.id) == []
         assert await uow.outbox.count(purpose="password") == 1  # the parent's own mail stays
     assert draft.status is ProfileStatus.DRAFT
+
+
+async def account_without_profile(services: Services, user_id: int) -> ChatDriver:
+    """Someone who picked a language and never signed up."""
+    chat = ChatDriver(services.engine, user_id=user_id, language_code="en")
+    await chat.send("/language")
+    await chat.press("Nederlands")
+    async with services.db.unit_of_work() as uow:
+        assert await uow.accounts.by_telegram(user_id) is not None
+    return chat
+
+
+async def test_accounts_nobody_signed_up_with_go_after_draft_days(services: Services) -> None:
+    lone = await account_without_profile(services, 9_400_010)
+    admin = await account_without_profile(services, 9_400_011)
+    asker = await account_without_profile(services, 9_400_012)
+    zoe = ChatDriver(services.engine, user_id=9_400_013, language_code="en")
+    await zoe.send("/start")
+    await zoe.press("young person")
+    await zoe.send("Zoë")
+    await zoe.press("16")
+    await zoe.send("zoe@example.nl")
+    await zoe.send("de Vries")
+    await zoe.send("Dorpsstraat 12, Utrecht")
+    await zoe.press("2 to 4")
+    await zoe.press("Yes, sign me up")
+    now = services.engine.clock()
+    async with services.db.unit_of_work() as uow:
+        admin_account = await uow.accounts.by_telegram(admin.user.id)
+        asker_account = await uow.accounts.by_telegram(asker.user.id)
+        assert admin_account is not None and asker_account is not None
+        await uow.organisations.grant(
+            admin_account.id, RoleKind.PLATFORM_ADMIN, organisation_id=None, now=now
+        )
+        await uow.requests.create(
+            type="access",
+            account_id=asker_account.id,
+            contact=None,
+            received_at=now,
+            due_at=now + timedelta(days=30),
+        )
+        await uow.commit()
+    retention = Retention(services)
+    assert await retention.purge_unused_accounts(now + timedelta(days=29)) == 0
+    assert await retention.purge_unused_accounts(now + timedelta(days=31)) == 1
+    async with services.db.unit_of_work() as uow:
+        assert await uow.accounts.by_telegram(lone.user.id) is None  # Telegram id and language
+        for kept in (admin, asker, zoe):  # a role, an open request, a profile
+            assert await uow.accounts.by_telegram(kept.user.id) is not None
+    await lone.send("/start")  # coming back later is a fresh start
+    assert "<b>Who is chatting?</b>" in lone.last_text
+
+
+async def test_two_workers_purge_an_unused_account_once(services: Services) -> None:
+    await account_without_profile(services, 9_400_014)
+    later = services.engine.clock() + timedelta(days=31)
+    counts = await asyncio.gather(
+        Retention(services).purge_unused_accounts(later),
+        Retention(services).purge_unused_accounts(later),
+    )
+    assert sum(counts) == 1

@@ -255,6 +255,32 @@ async def test_edit_corrects_a_field_with_the_same_checks(embedded: Services) ->
         assert own is not None and own.address == "Nieuwe Gracht 5, Haarlem"
 
 
+async def test_saying_you_are_younger_keeps_only_name_and_age_until_a_parent_says_yes(
+    embedded: Services,
+) -> None:
+    """Zoë signed up alone as 16 and did the quiz; she is 12. Her own yes was not hers to give."""
+    zoe = await teen_with_quiz(embedded, ZOE)
+    await zoe.send("/edit")
+    await zoe.press("Age")
+    await zoe.send("12")
+    await zoe.press("Yes, I'm 12")
+    assert zoe.last_text.startswith("What is your parent's e-mail address?")
+    async with embedded.db.unit_of_work() as uow:
+        account = await uow.accounts.by_telegram(ZOE.telegram_id)
+        assert account is not None
+        own = await uow.people.own(account.id)
+        assert own is not None and not own.active
+        assert (own.nickname, own.age) == (ZOE.nickname, 12)
+        assert (own.last_name, own.email, own.address, own.outdoor_band) == (None,) * 4
+        assert not own.has_password
+        assert await uow.assessments.history(own.id) == []  # answers and results went too
+        assert all(c.withdrawn_at is not None for c in await uow.consents.for_person(own.id))
+    await zoe.send("/result")
+    assert "Ideas to try" not in zoe.last_text
+    await zoe.send("/mydata")
+    assert found_in(" ".join(zoe.texts()[-3:]), ZOE) == [ZOE.nickname]
+
+
 async def test_privacy_summary_has_version_contact_and_complaints(embedded: Services) -> None:
     chat = ChatDriver(embedded.engine, language_code="nl")
     await chat.send("/privacy")
