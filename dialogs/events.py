@@ -68,7 +68,8 @@ class Incoming:
     event: Event
     chat_kind: ChatKind = ChatKind.PRIVATE
     reply_to_message_id: int | None = None
-    """The bot message this one replies to, if any (admins answer requests by replying)."""
+    """The bot message this one replies to, if any (admins answer requests by replying).
+    Replies to anyone else's message are group chatter: the runtimes leave this None."""
 
 
 def parse_command(text: str, bot_username: str | None = None) -> CommandSent | None:
@@ -82,3 +83,10 @@ def parse_command(text: str, bot_username: str | None = None) -> CommandSent | N
     if not name or not all(c.isascii() and (c.isalnum() or c == "_") for c in name):
         return None
     return CommandSent(name=name.lower(), args=args.strip())
+
+
+def from_us(author_is_bot: bool, author_username: str | None, bot_username: str | None) -> bool:
+    """Whether a replied-to message was written by this bot (not by a person or another bot)."""
+    if not author_is_bot:
+        return False
+    return bot_username is None or (author_username or "").lower() == bot_username.lower()

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import Final
+from zoneinfo import ZoneInfo
 
+from babel.dates import format_date
 from babel.support import NullTranslations, Translations
 
 SUPPORTED: Final = ("nl", "en")
@@ -88,3 +91,13 @@ class Translator:
     def all(self) -> Iterable[Texts]:
         """Every supported locale's catalogs (e.g. for setMyCommands)."""
         return self._texts.values()
+
+
+CALENDAR: Final = ZoneInfo("Europe/Amsterdam")
+"""Days are Dutch days: a deadline or an expiry falls on the date people here see."""
+
+
+def long_date(texts: Texts, moment: datetime | date) -> str:
+    """A date as people read it in their language: "31 december 2026", "December 31, 2026"."""
+    day = moment.astimezone(CALENDAR).date() if isinstance(moment, datetime) else moment
+    return format_date(day, format="long", locale=texts.locale)

@@ -163,13 +163,14 @@ class RequestRepository:
         closed_at: datetime | None = None,
         admin_post_id: int | None = None,
         type: str | None = None,
+        reopen: bool = False,
     ) -> bool:
-        """Change what is given; the rest stays.
+        """Change what is given; the rest stays (``reopen`` also clears ``closed_at``).
 
         With ``if_status`` only while the request is still in that status: False means someone
         else moved it between our read and this write (two admins pressing at once).
         """
-        values = {
+        values: dict[str, object] = {
             name: value
             for name, value in (
                 ("status", status),
@@ -182,6 +183,8 @@ class RequestRepository:
             )
             if value is not None
         }
+        if reopen:
+            values["closed_at"] = None
         query = update(RequestRow).where(RequestRow.id == request_id).values(**values)
         if if_status is not None:
             query = query.where(RequestRow.status == if_status)
@@ -262,15 +265,14 @@ class RequestRepository:
         )
         return list(rows)
 
-    async def close_open(self, account_id: uuid.UUID, type: str, *, now: datetime) -> int:
-        """Close the account's open requests of one type (e.g. erasure, once it is done)."""
-        result = await self._session.execute(
-            update(RequestRow)
-            .where(
-                RequestRow.account_id == account_id,
-                RequestRow.type == type,
-                RequestRow.status.in_(OPEN_STATUSES),
-            )
-            .values(status="done", closed_at=now)
+    async def close_open(
+        self, account_id: uuid.UUID, type: str | None = None, *, now: datetime
+    ) -> int:
+        """Close the account's open requests (of one type, or all of them)."""
+        query = update(RequestRow).where(
+            RequestRow.account_id == account_id, RequestRow.status.in_(OPEN_STATUSES)
         )
+        if type is not None:
+            query = query.where(RequestRow.type == type)
+        result = await self._session.execute(query.values(status="done", closed_at=now))
         return int(getattr(result, "rowcount", 0))

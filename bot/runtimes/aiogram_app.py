@@ -44,6 +44,7 @@ from dialogs.events import (
     OtherSent,
     TextSent,
     UserRef,
+    from_us,
     parse_command,
 )
 
@@ -158,13 +159,15 @@ def normalise(update: Update, bot_username: str | None) -> Incoming | None:
     else:
         event = OtherSent(message.content_type)
     reply = message.reply_to_message
+    author = reply.from_user if reply is not None else None
+    ours = author is not None and from_us(author.is_bot, author.username, bot_username)
     return Incoming(
         update_id=update.update_id,
         user=UserRef(message.from_user.id, message.from_user.language_code),
         chat_id=message.chat.id,
         event=event,
         chat_kind=ChatKind.PRIVATE if message.chat.type == "private" else ChatKind.GROUP,
-        reply_to_message_id=reply.message_id if reply is not None else None,
+        reply_to_message_id=reply.message_id if reply is not None and ours else None,
     )
 
 

@@ -79,7 +79,8 @@ def render_card(
             + "</i>"
         )
     if ideas:
-        lines = [f"<b>{escape(_('Ideas to try:'))}</b>"]
+        heading = _("Ideas to try:")  # outside the f-string, or extraction cannot see it
+        lines = [f"<b>{escape(heading)}</b>"]
         for number, suggestion in enumerate(ideas, start=1):
             title, *rest = idea(suggestion, content.catalogue, catalog)
             lines.append(f"\n{number}. <b>{escape(title)}</b>")

@@ -22,6 +22,7 @@ from dialogs.assessment.content import AssessmentContent
 from dialogs.charts import distribution_chart
 from dialogs.context import Context, keyboard
 from dialogs.effects import Button, SendDocument, SendPhoto
+from dialogs.i18n import long_date
 from dialogs.markup import escape
 from dialogs.organisations import mails, service
 from dialogs.organisations.service import MemberEvent
@@ -464,10 +465,16 @@ class OrganisationFlow:
         details = [ctx._("New invite link for {org}:").format(org=escape(organisation.name)), link]
         if invite.expires_at is not None:
             details.append(
-                ctx._("Works until {date}.").format(date=invite.expires_at.date().isoformat())
+                ctx._("Works until {date}.").format(date=long_date(ctx.texts, invite.expires_at))
             )
         if invite.max_uses is not None:
-            details.append(ctx._("Up to {n} people can join with it.").format(n=invite.max_uses))
+            details.append(
+                ctx.ngettext(
+                    "Up to {n} person can join with it.",
+                    "Up to {n} people can join with it.",
+                    invite.max_uses,
+                ).format(n=invite.max_uses)
+            )
         details.append(ctx._("/invites lists your links and can switch them off."))
         ctx.say("\n".join(details))
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from dialogs.i18n import Texts
+from dialogs.i18n import Texts, long_date
 from dialogs.markup import escape
 from dialogs.spreadsheets import Cell, xlsx_bytes
 from storage.people import Profile
@@ -70,7 +70,9 @@ def build(
             [*columns],
             *([_cell(row.get(column)) for column in columns] for row in table_rows),
         ]
-    lines = [_("<b>Everything I keep about you</b> ({date})").format(date=generated.date())]
+    lines = [
+        _("<b>Everything I keep about you</b> ({date})").format(date=long_date(texts, generated))
+    ]
     for person in people:
         lines.append("")
         lines.append(f"<b>{escape(person.nickname or '?')}</b>")

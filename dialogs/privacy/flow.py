@@ -24,6 +24,7 @@ from dialogs.privacy import export
 from dialogs.privacy.erasure import erase
 from dialogs.registration.flow import mail_parent_consent
 from dialogs.requests.deadlines import due_date
+from dialogs.requests.flow import post_request
 from dialogs.requests.lifecycle import RequestType
 from storage.consents import ConsentScope, GivenBy, Method
 from storage.inventory import Subject
@@ -265,8 +266,9 @@ class PrivacyFlow:
             await self._paused(ctx, account.id, holds)
             return
         contact = own if own is not None else None
-        if everything:  # a wish to be erased that waited for a hold is fulfilled now
-            await ctx.uow.requests.close_open(account.id, RequestType.ERASURE.value, now=ctx.now)
+        if everything:  # nobody can be answered any more: a waiting erasure wish is fulfilled,
+            # and questions stop reminding the admins (their posts say the person left)
+            await ctx.uow.requests.close_open(account.id, now=ctx.now)
         erased = await erase(
             ctx.uow,
             people=chosen,
@@ -303,18 +305,35 @@ class PrivacyFlow:
         ctx.say("\n\n".join(text))
 
     async def _paused(self, ctx: Context, account_id: uuid.UUID, holds: list[int]) -> None:
-        """A legal hold pauses erasure: track the wish as a request and say so honestly."""
-        request = await ctx.uow.requests.create(
-            type=RequestType.ERASURE.value,
-            account_id=account_id,
-            contact=None,
-            received_at=ctx.now,
-            due_at=due_date(ctx.now),
-        )
-        await ctx.uow.audit.record(
-            "erasure_paused", actor_id=account_id, now=ctx.now, subject=f"request:{request.id}"
-        )
-        log.info("erasure_paused", holds=len(holds))
+        """A legal hold pauses erasure: track the wish as a request and say so honestly.
+
+        Asking again finds the same request; a new one goes to the admin chat like any other.
+        """
+        waiting = [
+            r
+            for r in await ctx.uow.requests.open_for_account(account_id)
+            if r.type == RequestType.ERASURE.value
+        ]
+        if waiting:
+            request = waiting[0]
+        else:
+            request = await ctx.uow.requests.create(
+                type=RequestType.ERASURE.value,
+                account_id=account_id,
+                contact=None,
+                received_at=ctx.now,
+                due_at=due_date(ctx.now),
+            )
+            await ctx.uow.audit.record(
+                "erasure_paused", actor_id=account_id, now=ctx.now, subject=f"request:{request.id}"
+            )
+            log.info("erasure_paused", holds=len(holds))
+            post_request(
+                ctx,
+                ctx.settings.admin_chat_id,
+                request,
+                ctx._("/forget, paused by a legal hold (request {hold}).").format(hold=holds[0]),
+            )
         ctx.go(None)
         ctx.show(
             ctx._(

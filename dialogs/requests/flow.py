@@ -13,13 +13,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Final
-from zoneinfo import ZoneInfo
 
 import structlog
 
 from dialogs.context import Context, keyboard
 from dialogs.effects import Effect, Send
-from dialogs.i18n import N_, Translator
+from dialogs.i18n import CALENDAR, N_, Texts, Translator, long_date
 from dialogs.markup import escape
 from dialogs.payload import Payload
 from dialogs.requests.deadlines import can_extend, due_date, extended_due_date
@@ -34,7 +33,6 @@ log = structlog.get_logger(__name__)
 CODE: Final = "req"
 ADMIN_POST: Final = "req-post"
 """Tag of a delivered admin-chat post: its message id is stored so replies find the request."""
-AMSTERDAM: Final = ZoneInfo("Europe/Amsterdam")
 ASKABLE: Final = {
     "q": (RequestType.QUESTION, N_("❓ A question")),
     "obj": (RequestType.OBJECTION, N_("✋ I object to how my data is used")),
@@ -45,12 +43,77 @@ ASKABLE: Final = {
 MAX_MESSAGE: Final = 3000
 
 
-def _day(moment: datetime) -> str:
-    return moment.astimezone(AMSTERDAM).date().isoformat()
+STATUS_LABELS: Final = {
+    RequestStatus.NEW: N_("new"),
+    RequestStatus.IN_PROGRESS: N_("in progress"),
+    RequestStatus.WAITING_FOR_PERSON: N_("waiting for the person"),
+    RequestStatus.ON_HOLD: N_("on hold"),
+    RequestStatus.DONE: N_("done"),
+    RequestStatus.REJECTED: N_("rejected"),
+}
+TYPE_LABELS: Final = {
+    RequestType.QUESTION: N_("question"),
+    RequestType.ACCESS: N_("access to data"),
+    RequestType.ERASURE: N_("erasure"),
+    RequestType.RECTIFICATION: N_("correction"),
+    RequestType.OBJECTION: N_("objection"),
+    RequestType.RESTRICTION: N_("restriction"),
+    RequestType.COMPLAINT: N_("complaint"),
+    RequestType.LOST_ACCESS: N_("lost access"),
+    RequestType.LEGAL_HOLD: N_("legal hold"),
+}
+"""Stored values are English codes; people read these, in their language."""
+
+
+def _unreachable(ctx: Context) -> str:
+    """For the admin, when a message could not go to the person."""
+    return ctx._("Saved. The person can't be reached in the chat: use the contact address.")
+
+
+def _status(texts: Texts, value: str) -> str:
+    try:
+        return texts.gettext(STATUS_LABELS[RequestStatus(value)])
+    except (ValueError, KeyError):
+        return value
+
+
+def _type(texts: Texts, value: str) -> str:
+    try:
+        return texts.gettext(TYPE_LABELS[RequestType(value)])
+    except (ValueError, KeyError):
+        return value
 
 
 def _state(request: Request) -> RequestState:
     return RequestState(status=RequestStatus(request.status), extended=request.extended)
+
+
+def post_request(ctx: Context, admin_chat: int | None, request: Request, message: str) -> None:
+    """Post a new request to the admin chat, with buttons any admin there can press."""
+    if admin_chat is None:
+        log.warning("request_not_posted", reason="no ADMIN_CHAT_ID")
+        return
+    text = (
+        f"📬 <b>#{request.number}</b> {escape(_type(ctx.texts, request.type))} · "
+        + ctx._("due {date}").format(date=long_date(ctx.texts, request.due_at))
+        + f"\n\n{escape(message)}\n\n"
+        + ctx._("Reply to this message to answer.")
+    )
+    ctx.effects.append(
+        Send(
+            admin_chat,
+            text,
+            keyboard(
+                [
+                    ctx.button(
+                        ctx._("✋ I'll take it"), CODE, "take", str(request.number), shared=True
+                    ),
+                    ctx.button(ctx._("✅ Done"), CODE, "close", str(request.number), shared=True),
+                ]
+            ),
+            tag=f"{ADMIN_POST}:{request.id}",
+        )
+    )
 
 
 class RequestsFlow:
@@ -141,42 +204,13 @@ class RequestsFlow:
             "request_received", actor_id=account.id, now=ctx.now, subject=f"request:{request.id}"
         )
         log.info("request_received", type=kind.value)
-        self._post(ctx, request, message)
+        post_request(ctx, self._admin_chat, request, message)
         ctx.go(None)
         ctx.say(
             ctx._(
                 "Thank you! Your message has number {number}. A person will answer by {date} "
                 "at the latest, usually much sooner."
-            ).format(number=request.number, date=_day(request.due_at))
-        )
-
-    def _post(self, ctx: Context, request: Request, message: str) -> None:
-        """Post a new request to the admin chat, with buttons any admin there can press."""
-        if self._admin_chat is None:
-            log.warning("request_not_posted", reason="no ADMIN_CHAT_ID")
-            return
-        text = (
-            f"📬 <b>#{request.number}</b> {escape(request.type)} · "
-            + ctx._("due {date}").format(date=_day(request.due_at))
-            + f"\n\n{escape(message)}\n\n"
-            + ctx._("Reply to this message to answer.")
-        )
-        ctx.effects.append(
-            Send(
-                self._admin_chat,
-                text,
-                keyboard(
-                    [
-                        ctx.button(
-                            ctx._("✋ I'll take it"), CODE, "take", str(request.number), shared=True
-                        ),
-                        ctx.button(
-                            ctx._("✅ Done"), CODE, "close", str(request.number), shared=True
-                        ),
-                    ]
-                ),
-                tag=f"{ADMIN_POST}:{request.id}",
-            )
+            ).format(number=request.number, date=long_date(ctx.texts, request.due_at))
         )
 
     async def _person_replied(self, ctx: Context, number: int, message: str) -> None:
@@ -185,22 +219,30 @@ class RequestsFlow:
             ctx.go(None)
             ctx.refuse_stale()
             return
+        current = _state(request)
+        # A reply to a closed request opens it again: otherwise it would wait where nobody looks.
+        action = Action.REOPEN if current.status.is_closed else Action.PERSON_REPLIED
         try:
-            state = transition(_state(request), Action.PERSON_REPLIED)
+            state = transition(current, action)
         except IllegalTransition:
-            state = _state(request)  # a reply to a closed or on-hold request is kept, not lost
+            state = current  # a reply to a request on hold is kept; the hold stands
         # If an admin moved the request meanwhile, their status stands; the reply is kept anyway.
-        await ctx.uow.requests.update(
-            request.id, if_status=request.status, status=state.status.value
+        changed = state != current and await ctx.uow.requests.update(
+            request.id,
+            if_status=request.status,
+            status=state.status.value,
+            reopen=action is Action.REOPEN,
         )
+        reopened = changed and action is Action.REOPEN
         message_id = await ctx.uow.requests.add_message(
             request.id, direction="in", text=message, now=ctx.now
         )
         if self._admin_chat is not None:
+            marker = " " + ctx._("(opened again)") if reopened else ""
             ctx.effects.append(
                 Send(
                     self._admin_chat,
-                    f"↩️ <b>#{request.number}</b>\n\n{escape(message)}",
+                    f"↩️ <b>#{request.number}</b>{marker}\n\n{escape(message)}",
                     tag=f"req-msg:{message_id}",
                 )
             )
@@ -236,7 +278,7 @@ class RequestsFlow:
             )
             ctx.say(
                 ctx._("Request {number} is {status}: that is not possible now.").format(
-                    number=request.number, status=request.status
+                    number=request.number, status=_status(ctx.texts, request.status)
                 )
             )
             return None
@@ -269,10 +311,11 @@ class RequestsFlow:
 
     def _line(self, ctx: Context, request: Request) -> str:
         overdue = request.due_at < ctx.now
-        due = _day(request.due_at)
+        due = long_date(ctx.texts, request.due_at)
         marker = "⚠️ " if overdue else ""
         return (
-            f"{marker}#{request.number} {escape(request.type)} · {escape(request.status)} · "
+            f"{marker}#{request.number} {escape(_type(ctx.texts, request.type))} · "
+            + f"{escape(_status(ctx.texts, request.status))} · "
             + (ctx._("overdue since {date}") if overdue else ctx._("due {date}")).format(date=due)
             + (" · " + ctx._("extended") if request.extended else "")
         )
@@ -295,7 +338,7 @@ class RequestsFlow:
             lines.append(ctx._("Contact: {email}").format(email=escape(request.contact)))
         for message in await ctx.uow.requests.thread(request.id):
             arrow = "⬅️" if message.direction == "in" else "➡️"
-            lines.append(f"\n{arrow} {_day(message.at)}\n{escape(message.text)}")
+            lines.append(f"\n{arrow} {long_date(ctx.texts, message.at)}\n{escape(message.text)}")
         await ctx.uow.audit.record(
             "request_viewed",
             actor_id=ctx.account.id if ctx.account else None,
@@ -333,8 +376,14 @@ class RequestsFlow:
         ):
             return False
         request = await ctx.uow.requests.by_admin_message(message_id)
-        if request is None:
-            return False
+        if request is None:  # a reply to a reminder, or to another admin: say so, not nothing
+            ctx.say(
+                ctx._(
+                    "That message is not a request, so nobody got your answer. Reply to the "
+                    "request's own post, or use /reply N text."
+                )
+            )
+            return True
         await self._relay(ctx, request, text.strip())
         return True
 
@@ -363,7 +412,7 @@ class RequestsFlow:
         ctx.say(
             ctx._("Sent to the person of request {number}.").format(number=request.number)
             if delivered
-            else ctx._("Saved. The person can't be reached in the chat: use the contact address.")
+            else _unreachable(ctx)
         )
 
     async def _tell_person(
@@ -414,17 +463,31 @@ class RequestsFlow:
         if not reason:
             ctx.say(usage)
             return None
+        if len(reason) > MAX_MESSAGE:  # it goes to the person in one message
+            ctx.say(
+                ctx._("Please write the reason in 1 to {limit} characters.").format(
+                    limit=MAX_MESSAGE
+                )
+            )
+            return None
         return request, reason
 
     async def _keep_reason(
         self, ctx: Context, request: Request, reason: str, tell: str | None
-    ) -> None:
-        """Add the reason to the thread, and send it to the person with ``tell`` (a msgid)."""
+    ) -> bool:
+        """Add the reason to the thread, and send it to the person with ``tell`` (a msgid).
+
+        False when the person cannot be reached in the chat (a request an admin entered from an
+        e-mail, or an erased account): the admin is told to use the contact address.
+        """
         await ctx.uow.requests.add_message(request.id, direction="out", text=reason, now=ctx.now)
-        if tell is not None:
-            ctx.effects.extend(
-                await self._tell_person(ctx.uow, ctx.translator, request, tell, text=reason)
-            )
+        if tell is None:
+            return True
+        told = await self._tell_person(ctx.uow, ctx.translator, request, tell, text=reason)
+        ctx.effects.extend(told)
+        if not told:
+            ctx.say(_unreachable(ctx))
+        return bool(told)
 
     async def reject_command(self, ctx: Context, args: str) -> None:
         """/reject N reason: refuse, telling the person why."""
@@ -456,17 +519,18 @@ class RequestsFlow:
             return
         new_due = extended_due_date(request.received_at)
         if await self._apply(ctx, request, Action.EXTEND, due_at=new_due):
-            await self._keep_reason(
+            told = await self._keep_reason(
                 ctx,
                 request,
                 reason,
                 N_("We need more time for message {number}. The reason:\n\n{text}"),
             )
-            ctx.say(
-                ctx._("Request {number} now due {date}; the person was told why.").format(
-                    number=request.number, date=_day(new_due)
-                )
+            line = (
+                ctx._("Request {number} now due {date}; the person was told why.")
+                if told
+                else ctx._("Request {number} now due {date}.")
             )
+            ctx.say(line.format(number=request.number, date=long_date(ctx.texts, new_due)))
 
     async def hold_command(self, ctx: Context, args: str) -> None:
         """/hold N reason: a legal hold; erasure of the person's data waits until released."""
@@ -524,7 +588,7 @@ class RequestsFlow:
         )
         ctx.say(
             ctx._("Registered as request {number}, due {date}.").format(
-                number=request.number, date=_day(request.due_at)
+                number=request.number, date=long_date(ctx.texts, request.due_at)
             )
         )
 
@@ -569,7 +633,7 @@ class RequestsFlow:
 
         texts = translator.texts(locale)
         effects: list[Effect] = []
-        today = _day(now)
+        today = now.astimezone(CALENDAR).date().isoformat()  # the key: once per request per day
         for request in await uow.requests.due_before(now + timedelta(days=7)):
             if not await uow.requests.claim_reminder(request.id, today):
                 continue
@@ -581,7 +645,9 @@ class RequestsFlow:
                 Send(
                     self._admin_chat,
                     line.format(
-                        number=request.number, type=escape(request.type), date=_day(request.due_at)
+                        number=request.number,
+                        type=escape(_type(texts, request.type)),
+                        date=long_date(texts, request.due_at),
                     ),
                 )
             )

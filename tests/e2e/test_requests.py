@@ -51,6 +51,22 @@ async def test_question_and_answer_through_the_admin_chat(
             lambda: any("Great, thanks!" in (m.text or "") for m in tg.sent(ADMIN_CHAT))
         )
         tg.click(ADMIN_CHAT, "✋ I'll take it", user_id=ADMIN, message_id=post.message_id)
-        await tg.wait_for(lambda: any("is yours" in (m.text or "") for m in tg.sent(ADMIN_CHAT)))
+        mine = await tg.wait_for(
+            lambda: next((m for m in tg.sent(ADMIN_CHAT) if "is yours" in (m.text or "")), None)
+        )
+        # Admins talking among themselves: a reply to a person's message is not for the bot.
+        update = tg.push_message(ADMIN + 1, "Shall I call them?", chat_id=ADMIN_CHAT)
+        question = update["message"]["message_id"]
+        before = len(tg.sent(ADMIN_CHAT))
+        tg.push_message(ADMIN, "Yes please.", chat_id=ADMIN_CHAT, reply_to_message_id=question)
+        # A reply to one of the bot's own posts that is no request is answered, not lost.
+        tg.push_message(ADMIN, "Thanks!", chat_id=ADMIN_CHAT, reply_to_message_id=mine.message_id)
+        notice = await tg.wait_for(
+            lambda: next(
+                (m for m in tg.sent(ADMIN_CHAT)[before:] if "is not a request" in (m.text or "")),
+                None,
+            )
+        )
+        assert len(tg.sent(ADMIN_CHAT)[before:]) == 1, notice  # nothing for "Yes please."
     assert not await tg.wait_answered()
     tg.assert_clean()

@@ -79,7 +79,7 @@ async def test_a_question_goes_to_the_admin_chat_and_the_answer_comes_back(bot: 
     assert (
         thread.index("Can I do it twice?") < thread.index("Yes, as often") < thread.index("Thanks!")
     )
-    assert "in_progress" in thread  # new -> waiting for the person -> in progress
+    assert "in progress" in thread  # new -> waiting for the person -> in progress
 
 
 async def in_group(driver: ChatDriver, chat_id: int, text: str) -> list[Send]:
@@ -153,6 +153,64 @@ async def test_forget_blanks_the_persons_words_in_the_admin_chat(bot: Services) 
         f"#{number}: deze persoon heeft gevraagd alle gegevens te wissen, dus deze tekst is weg."
     )
     assert posts.count(erased) == 2  # the request's post and the reply it passed on
+    await admin.send("/requests")  # nobody left to answer: no reminders about it either
+    assert admin.last_text == "No open requests. 🎉"
+
+
+async def test_a_reply_to_a_closed_request_opens_it_again(bot: Services) -> None:
+    person = ChatDriver(bot.engine, user_id=8_200_050, language_code="en")
+    number = await ask(person)
+    messenger = person.messenger
+    admin = ChatDriver(bot.engine, user_id=ADMIN, language_code="en", messenger=messenger)
+    await admin.send(f"/reply {number} Yes, you can.")
+    await admin.send(f"/done {number}")
+    await person.press("Reply")  # under the answer, still there after /done
+    await person.send("One more thing: and on Sundays?")
+    assert person.last_text == "Sent! A person will read it soon."
+    assert in_admin_chat(messenger)[-1].startswith(f"↩️ <b>#{number}</b> (opened again)")
+    await admin.send("/requests")
+    assert f"#{number} question · in progress" in admin.last_text
+
+
+async def test_reasons_that_cannot_reach_anyone_are_not_called_sent(bot: Services) -> None:
+    admin = ChatDriver(bot.engine, user_id=ADMIN, language_code="en")
+    await admin.send("/newrequest access parent@example.nl Please send me my data.")
+    number = int(re.findall(r"\d+", admin.last_text)[0])
+    await admin.send(f"/extend {number} " + "x" * 3001)
+    assert admin.last_text == "Please write the reason in 1 to 3000 characters."
+    await admin.send(f"/extend {number} We need to find the old records.")
+    said = admin.texts()[-2:]
+    assert said[0] == "Saved. The person can't be reached in the chat: use the contact address."
+    assert said[1].startswith(f"Request {number} now due ") and "told why" not in said[1]
+
+
+async def test_a_reply_to_a_post_that_is_no_request_is_not_lost_silently(bot: Services) -> None:
+    admin = ChatDriver(bot.engine, user_id=ADMIN, language_code="en")
+    effects = await admin.engine.handle(
+        Incoming(
+            update_id=None,
+            user=admin.user,
+            chat_id=ADMIN_CHAT,
+            event=TextSent("Done, I called them."),
+            chat_kind=ChatKind.GROUP,
+            reply_to_message_id=987_654,  # e.g. a reminder
+        ),
+        admin.messenger,
+    )
+    [said] = [e for e in effects if isinstance(e, Send)]
+    assert said.chat_id == ADMIN_CHAT and said.text.startswith("That message is not a request")
+
+
+async def test_dates_and_labels_are_in_the_readers_language(bot: Services) -> None:
+    person = ChatDriver(bot.engine, user_id=8_200_051, language_code="nl")
+    await person.send("/help")
+    await person.press("mens")
+    await person.press("Een vraag")
+    await person.send("Mag ik de quiz twee keer doen?")
+    thanks = person.last_text
+    assert re.search(r"uiterlijk op \d{1,2} [a-z]+ 20\d\d", thanks), thanks  # "31 december 2026"
+    post = in_admin_chat(person.messenger)[-1]
+    assert "vraag" in post and "question" not in post
 
 
 async def test_two_misunderstood_texts_offer_a_person(bot: Services) -> None:
@@ -268,6 +326,13 @@ async def test_a_legal_hold_pauses_erasure(bot: Services) -> None:
     await person.send("/forget")
     await person.press("Yes, delete everything")
     assert "We can't delete your data right now" in person.last_text
+    wish = int(re.findall(r"saved as request (\d+)", person.last_text)[0])
+    posts = [t for t in in_admin_chat(person.messenger) if t.startswith(f"📬 <b>#{wish}</b>")]
+    assert len(posts) == 1 and "paused by a legal hold" in posts[0]  # the admins hear of it now
+    await person.send("/forget")  # asking again is the same wish, not a second request
+    await person.press("Yes, delete everything")
+    assert f"saved as request {wish}" in person.last_text
+    assert sum(t.startswith(f"📬 <b>#{wish}</b>") for t in in_admin_chat(person.messenger)) == 1
     async with bot.db.unit_of_work() as uow:
         assert await uow.accounts.by_telegram(person.user.id) is not None
     await admin.send(f"/release {number}")
