@@ -53,6 +53,9 @@ class Pages:
 
     environment: jinja2.Environment
     translator: Translator
+    https: bool = False
+    """``PUBLIC_URL`` is https: behind the TLS proxy aiohttp itself sees plain HTTP, so cookies
+    are marked Secure and browsers told to stay on https (HSTS) from this, not the request."""
 
     def locale_of(self, request: web.Request, locale: str | None) -> str:
         """The language of a page: ``?lang=``, else ``locale`` (the link's), else the browser's
@@ -69,9 +72,14 @@ class Pages:
         *,
         locale: str | None,
         status: int = 200,
+        switch_language: bool = True,
         **values: Any,
     ) -> web.Response:
-        """A page with a CSRF token for its forms, in the language :meth:`locale_of` picks."""
+        """A page with a CSRF token for its forms, in the language :meth:`locale_of` picks.
+
+        ``switch_language=False`` for pages that end something (a saved password, an answer
+        given): their language links would load the used link again and say "already used".
+        """
         locale = self.locale_of(request, locale)
         texts = self.translator.texts(locale)
         csrf = request.cookies.get(CSRF_COOKIE, "")
@@ -81,13 +89,18 @@ class Pages:
             _=texts.gettext,
             ngettext=texts.ngettext,
             locale=locale,
-            other_locales=[loc for loc in SUPPORTED if loc != locale],
+            other_locales=[loc for loc in SUPPORTED if loc != locale] if switch_language else [],
             csrf=csrf,
             **values,
         )
         response = web.Response(text=html, content_type="text/html", status=status)
         response.set_cookie(
-            CSRF_COOKIE, csrf, httponly=True, samesite="Lax", path="/", secure=request.secure
+            CSRF_COOKIE,
+            csrf,
+            httponly=True,
+            samesite="Lax",
+            path="/",
+            secure=request.secure or self.https,
         )
         return response
 
@@ -170,7 +183,7 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
         response = await handler(request)
     except web.HTTPException as exc:
         if exc.status < 400:  # a redirect
-            _secure(exc)
+            _secure(request, exc)
             raise
         response = _error_page(request, _refusal_of(exc.status), status=exc.status)
         if "Allow" in exc.headers:  # 405: which methods would do
@@ -178,7 +191,7 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
     except Exception as exc:
         log.error("web_handler_failed", error=type(exc).__name__)
         response = _error_page(request, Refusal.ERROR)
-    _secure(response)
+    _secure(request, response)
     return response
 
 
@@ -212,9 +225,11 @@ def _error_page(
         return web.Response(text="500", status=500)
 
 
-def _secure(response: web.StreamResponse) -> None:
+def _secure(request: web.Request, response: web.StreamResponse) -> None:
     for name, value in _SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
+    if request.app[PAGES].https:
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
 
 
 def template_environment() -> jinja2.Environment:

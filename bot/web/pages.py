@@ -39,11 +39,16 @@ def _services(request: web.Request) -> Services:
 
 
 def _problem_page(
-    request: web.Request, problem: LinkProblem, locale: str | None = None
+    request: web.Request, problem: LinkProblem, locale: str | None = None, purpose: str = ""
 ) -> web.Response:
     status = 404 if problem is LinkProblem.UNKNOWN else 410  # CLOSED: gone, as a used link
     return request.app[PAGES].render(
-        request, "link_problem.html", locale=locale, problem=problem.value, status=status
+        request,
+        "link_problem.html",
+        locale=locale,
+        problem=problem.value,
+        purpose=purpose,
+        status=status,
     )
 
 
@@ -128,7 +133,13 @@ async def consent_answer(request: web.Request) -> web.StreamResponse:
                 return _problem_page(request, shared, link.locale)
             await uow.commit()
         await services.deliver(shared.effects)
-        return pages.render(request, "org_consent_done.html", locale=shared.locale, answered=shared)
+        return pages.render(
+            request,
+            "org_consent_done.html",
+            locale=shared.locale,
+            answered=shared,
+            switch_language=False,
+        )
     async with services.db.unit_of_work() as uow:
         outcome = await consent.answer(
             uow,
@@ -145,12 +156,22 @@ async def consent_answer(request: web.Request) -> web.StreamResponse:
     await services.deliver(outcome.effects)
     if outcome.renewal:
         return pages.render(
-            request, "consent_renewed.html", locale=outcome.locale, answered=outcome
+            request,
+            "consent_renewed.html",
+            locale=outcome.locale,
+            answered=outcome,
+            switch_language=False,
         )
     if outcome.approved and outcome.password_token:
-        raise web.HTTPSeeOther(f"/password/{outcome.password_token}?welcome=1")
+        # PUBLIC_URL may have a path (https://example.nl/playbot): the mailed links do.
+        public = services.engine.settings.public_url
+        raise web.HTTPSeeOther(f"{public}/password/{outcome.password_token}?welcome=1")
     return pages.render(
-        request, "consent_declined.html", locale=outcome.locale, child=outcome.child
+        request,
+        "consent_declined.html",
+        locale=outcome.locale,
+        child=outcome.child,
+        switch_language=False,
     )
 
 
@@ -163,7 +184,7 @@ async def password_page(request: web.Request) -> web.Response:
     async with services.db.unit_of_work() as uow:
         link = await uow.links.check(token, LinkPurpose.PASSWORD, now=services.engine.clock())
         if isinstance(link, LinkProblem):
-            return _problem_page(request, link)
+            return _problem_page(request, link, purpose="password")
         person = await uow.people.get(link.person_id)
     return request.app[PAGES].render(
         request,
@@ -184,7 +205,7 @@ async def password_set(request: web.Request) -> web.Response:
         return _problem_page(request, LinkProblem.UNKNOWN)
     found = await _link(services, token, LinkPurpose.PASSWORD)
     if isinstance(found, LinkProblem):
-        return _problem_page(request, found)
+        return _problem_page(request, found, purpose="password")
     form = await read_form(request, locale=found.locale)
     if isinstance(form, web.Response):
         return form
@@ -196,7 +217,7 @@ async def password_set(request: web.Request) -> web.Response:
     async with services.db.unit_of_work() as uow:
         link = await uow.links.check(token, LinkPurpose.PASSWORD, now=now)
         if isinstance(link, LinkProblem):
-            return _problem_page(request, link)
+            return _problem_page(request, link, purpose="password")
         person = await uow.people.get(link.person_id)
         problem: Problem | None = check_password(password, repeated)
         if problem is not None:
@@ -211,12 +232,18 @@ async def password_set(request: web.Request) -> web.Response:
                 status=422,
             )
         hashed = await asyncio.to_thread(hash_password, password)
-        if not await uow.links.use(link, now=now):
-            return _problem_page(request, LinkProblem.USED, link.locale)
+        if not await uow.links.use(link, now=now):  # another tab was first
+            return _problem_page(request, LinkProblem.USED, link.locale, purpose="password")
         await uow.people.set_password_hash(person.id, hashed)
         await uow.commit()
     log.info("password_set")
-    return pages.render(request, "password_done.html", locale=link.locale, name=person.nickname)
+    return pages.render(
+        request,
+        "password_done.html",
+        locale=link.locale,
+        name=person.nickname,
+        switch_language=False,
+    )
 
 
 async def health(_request: web.Request) -> web.Response:
@@ -228,7 +255,8 @@ def build_web_app(services: Services) -> web.Application:
     """The aiohttp application with every page."""
     app = web.Application(middlewares=[security_headers], client_max_size=64 * 1024)
     app[SERVICES] = services
-    app[PAGES] = Pages(template_environment(), services.translator)
+    https = services.engine.settings.public_url.startswith("https://")
+    app[PAGES] = Pages(template_environment(), services.translator, https=https)
     app.router.add_get("/healthz", health)
     app.router.add_get("/consent/{token}", consent_page)
     app.router.add_post("/consent/{token}", consent_answer)

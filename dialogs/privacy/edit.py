@@ -49,6 +49,7 @@ from dialogs.registration.fields import (
     clean_name,
 )
 from dialogs.registration.flow import CODE as REGISTRATION
+from dialogs.registration.flow import mail_password_link
 from storage.consents import ConsentScope
 from storage.models import LinkPurpose, ProfileStatus, Role
 from storage.outbox import Mail
@@ -129,6 +130,15 @@ class EditFlow:
                     labels.pop(name)
         return {name: label for name, label in labels.items() if rules.asks(name)}
 
+    async def _may_reset_password(self, ctx: Context, person: Profile) -> bool:
+        """A forgotten password: for a signed-up account with an e-mail (a parent's yes first,
+        for a young person under the consent age). Children's accounts are their parent's."""
+        if person.role is Role.CHILD or person.email is None or not person.active:
+            return False
+        return not ctx.settings.fields.parent_decides(person) or await guardian.parent_said_yes(
+            ctx.uow, person.id
+        )
+
     async def _fields(self, ctx: Context, people: list[Profile], index: int) -> None:
         person = people[index]
         labels = await self._editable(ctx, person)
@@ -137,6 +147,8 @@ class EditFlow:
         buttons: list[list[Button]] = [
             [ctx.button(f"✏️ {label}", CODE, "field", name.value)] for name, label in labels.items()
         ]
+        if await self._may_reset_password(ctx, person):
+            buttons.append([ctx.button(ctx._("🔑 New password link"), CODE, "password")])
         ctx.show(
             ctx._("What do you want to change for {name}?").format(
                 name=escape(person.nickname or "")
@@ -190,6 +202,20 @@ class EditFlow:
                     return
                 ctx.answer()
                 await self._to_the_parent(ctx, person, age)
+            case "password" if isinstance(who, str) and self._pick(people, who) is not None:
+                person = people[int(who)]
+                if not await self._may_reset_password(ctx, person) or person.email is None:
+                    ctx.refuse_stale()
+                    return
+                ctx.answer()
+                await mail_password_link(ctx, person)
+                ctx.go(None)
+                ctx.show(
+                    ctx._(
+                        "📧 I've e-mailed a link to set a new password to {email}. "
+                        "Older links no longer work."
+                    ).format(email=escape(masked(person.email)))
+                )
             case "keep" if ctx.state.step == YOUNGER:
                 ctx.answer()
                 ctx.go(None)

@@ -283,4 +283,25 @@ def check_password(password: str, repeated: str) -> Problem | None:
         return Problem(TOO_LONG, {"limit": MAX_PASSWORD})
     if _has_control(password):
         return Problem(N_("Please use only letters, digits, spaces and punctuation."))
+    if _easy_to_guess(password):
+        return Problem(
+            N_("That password is too easy to guess. Try a few words with a digit or a sign.")
+        )
     return None
+
+
+_COMMON: Final = frozenset(
+    {"password", "wachtwoord", "welkom", "welcome", "qwerty", "azerty", "letmein", "iloveyou"}
+)
+_RUNS: Final = ("0123456789", "9876543210", "qwertyuiop", "asdfghjkl", "zxcvbnm", "abcdefghij")
+
+
+def _easy_to_guess(password: str) -> bool:
+    """What every guessing list starts with (NIST SP 800-63B: refuse known-bad passwords):
+    few different characters, one keyboard or number run, or a common word with digits."""
+    folded = password.casefold().strip()
+    if len(set(folded)) < 4:
+        return True
+    if any(folded in run * 3 for run in _RUNS):
+        return True
+    return folded.rstrip("0123456789!.?") in _COMMON

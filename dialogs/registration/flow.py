@@ -99,6 +99,33 @@ async def mail_parent_consent(ctx: Context, profile: Profile) -> None:
     await ctx.uow.outbox.add(mail, purpose="consent", person_id=profile.id, now=ctx.now)
 
 
+async def mail_password_link(ctx: Context, profile: Profile) -> bool:
+    """Mail a fresh single-use set-password link to the e-mail on file; older ones stop working.
+
+    Used at the end of sign-up and by /edit (a forgotten password). False without an e-mail.
+    """
+    if profile.email is None:
+        return False
+    await ctx.uow.links.revoke(profile.id, LinkPurpose.PASSWORD)
+    token = await ctx.uow.links.create(
+        person_id=profile.id,
+        purpose=LinkPurpose.PASSWORD,
+        locale=ctx.locale,
+        now=ctx.now,
+        valid_for=ctx.settings.password_link_valid,
+    )
+    mail = mails.password_link(
+        ctx.texts,
+        to=profile.email,
+        name=profile.nickname or "",
+        url=f"{ctx.settings.public_url}/password/{token}",
+        valid=ctx.settings.password_link_valid,
+        to_parent=ctx.settings.fields.parent_decides(profile),
+    )
+    await ctx.uow.outbox.add(mail, purpose="password", person_id=profile.id, now=ctx.now)
+    return True
+
+
 class RegistrationFlow:
     """Signs up young people and parents; a parent then adds children."""
 
@@ -662,23 +689,8 @@ class RegistrationFlow:
         await self._ready(ctx, await ctx.uow.people.get(profile.id))
 
     async def _mail_password_link(self, ctx: Context, profile: Profile) -> None:
-        if profile.email is None or profile.has_password:
-            return
-        token = await ctx.uow.links.create(
-            person_id=profile.id,
-            purpose=LinkPurpose.PASSWORD,
-            locale=ctx.locale,
-            now=ctx.now,
-            valid_for=ctx.settings.password_link_valid,
-        )
-        mail = mails.password_link(
-            ctx.texts,
-            to=profile.email,
-            name=profile.nickname or "",
-            url=f"{ctx.settings.public_url}/password/{token}",
-            valid=ctx.settings.password_link_valid,
-        )
-        await ctx.uow.outbox.add(mail, purpose="password", person_id=profile.id, now=ctx.now)
+        if not profile.has_password:
+            await mail_password_link(ctx, profile)
 
     async def _add_child(self, ctx: Context, who: Who) -> None:
         own = who.own

@@ -113,13 +113,21 @@ def consent_renewal(
     )
 
 
-def password_link(texts: Texts, *, to: str, name: str, url: str, valid: timedelta) -> Mail:
-    """Let someone set a password: a single-use link, never the password itself."""
+def password_link(
+    texts: Texts, *, to: str, name: str, url: str, valid: timedelta, to_parent: bool = False
+) -> Mail:
+    """Let someone set a password: a single-use link, never the password itself.
+
+    ``to_parent``: the address is the parent's (a young person under the consent age), so the
+    mail greets the parent and names the child rather than calling the parent by the child's name.
+    """
     _ = texts.gettext
     days = days_of(valid)
     paragraphs = [
-        _("Hello {name},").format(name=name),
-        _("Your Play Style account is ready."),
+        _("Hello,") if to_parent else _("Hello {name},").format(name=name),
+        _("The Play Style account of {name} is ready.").format(name=name)
+        if to_parent
+        else _("Your Play Style account is ready."),
         texts.ngettext(
             "Set a password with this link. It works once, for {days} day:",
             "Set a password with this link. It works once, for {days} days:",
@@ -128,8 +136,8 @@ def password_link(texts: Texts, *, to: str, name: str, url: str, valid: timedelt
     ]
     after = [
         _(
-            "With this e-mail address you can always get a new link if you forget the "
-            "password. We never send passwords by e-mail."
+            "Forgot the password? /edit in the chat with the Play Style bot sends a new link to "
+            "this address. We never send passwords by e-mail."
         ),
         _("The Play Style bot"),
     ]

@@ -11,6 +11,7 @@ from datetime import timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import aiohttp
 import pytest
@@ -130,7 +131,11 @@ async def test_parent_approves_sets_a_password_and_the_child_goes_on(site: Site)
         site.url(path), data={"csrf": csrf, "answer": "approve"}, allow_redirects=False
     ) as response:
         assert response.status == 303
-        password_path = response.headers["Location"]
+        location = urlsplit(response.headers["Location"])  # under PUBLIC_URL
+        assert (
+            f"{location.scheme}://{location.netloc}" == site.services.settings.effective_public_url
+        )
+        password_path = f"{location.path}?{location.query}"
     told = site.services.messenger
     assert isinstance(told, RecordingMessenger)
     assert told.last.chat_id == chat.user.id
@@ -281,6 +286,9 @@ async def test_form_without_the_csrf_cookie_is_refused(site: Site) -> None:
         ("short", "short", "Please use at least 10 characters."),
         ("a long secret 1", "a long secret 2", "The two passwords are not the same."),
         ("x" * 200, "x" * 200, "That's a bit long. Please use at most 128 characters."),
+        ("password12", "password12", "That password is too easy to guess."),
+        ("1234567890", "1234567890", "That password is too easy to guess."),
+        ("aaaaaaaaaaaa", "aaaaaaaaaaaa", "That password is too easy to guess."),
     ],
 )
 async def test_bad_passwords_are_explained(
@@ -308,7 +316,7 @@ async def test_bad_passwords_are_explained(
         assert "Password saved" in html.unescape(await r.text())
     async with site.client.get(site.url(path)) as r:
         assert r.status == 410
-        assert "This link was already used" in html.unescape(await r.text())
+        assert "A password was already set with this link" in html.unescape(await r.text())
 
 
 async def test_pages_send_security_headers_and_no_referrer(site: Site) -> None:

@@ -288,7 +288,13 @@ async def test_a_parent_is_not_offered_an_age_or_hours_outside(embedded: Service
     await chat.press("I agree, sign me up")
     await chat.send("/edit")
     labels = [b.text for row in chat.mine()[-1].keyboard or () for b in row]
-    assert labels == ["✏️ Name", "✏️ Last name", "✏️ E-mail", "✏️ Address"]
+    assert labels == [
+        "✏️ Name",
+        "✏️ Last name",
+        "✏️ E-mail",
+        "✏️ Address",
+        "🔑 New password link",
+    ]
 
 
 # --- Back from the first question ---------------------------------------------------------------
