@@ -30,6 +30,7 @@ TEXT_FIELDS: Final = frozenset(
         "description",
         "you_are",
         "leaning",
+        "mostly",
         "double",
         "all_rounder",
         "incomplete",

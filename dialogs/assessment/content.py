@@ -173,7 +173,7 @@ class Questionnaire:
     key_version: str
     """The scoring key this version is scored with."""
     audience: str
-    """Who reads the questions: ``child`` or ``parent``."""
+    """Whom the questions speak to: ``child`` or ``parent`` (kids 1.0.0 only: "Ask your child")."""
     min_age: int
     """Youngest age the form is meant for."""
     max_age: int
@@ -181,7 +181,8 @@ class Questionnaire:
     title: Text
     """Name of the quiz."""
     intro: Text
-    """First message: what happens and that there are no wrong answers."""
+    """First message: what happens and that there are no wrong answers. May use ``{count}``, the
+    number of questions (filled in after translation)."""
     items: tuple[Item, ...]
     """Core items first, then the two modifiers."""
 
@@ -264,6 +265,9 @@ class ResultTexts:
     """Joins the last two names of a list: ``{rest}`` and ``{last}``."""
     disclaimer: Text
     """The honest note: for fun and ideas, not a test."""
+    mostly: Text | None = None
+    """Uses ``{top}``: a leaning result whose runners-up are not strong enough to name (styles 2
+    on; without it every runner-up is named, as styles 1 did)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -455,6 +459,16 @@ class AssessmentContent:
     """Outdoor-time bands and tiers."""
     catalogue: Catalogue
     """Activity ideas."""
+    earlier: tuple[Questionnaire, ...] = ()
+    """Older published versions of the forms: sessions started on them go on and show their
+    results with the version they began with."""
+
+    def questionnaire(self, form: str, version: str) -> Questionnaire:
+        """``form`` in ``version``, current or earlier; ``LookupError`` if it is not loaded."""
+        for questionnaire in (*self.questionnaires, *self.earlier):
+            if (questionnaire.id, questionnaire.version) == (form, version):
+                return questionnaire
+        raise LookupError(f"{form} {version} is not loaded")
 
     def questionnaire_for_age(self, age: int) -> Questionnaire:
         """The current form for ``age``: 6 to 9 get ``kids``, 10 to 16 get ``teen``."""

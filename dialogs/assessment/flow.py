@@ -20,13 +20,14 @@ import structlog
 
 from dialogs import charts
 from dialogs.assessment.card import render_card
-from dialogs.assessment.catalog import ContentCatalog, translate
+from dialogs.assessment.catalog import ContentCatalog, render, translate
 from dialogs.assessment.content import AssessmentContent, Item, ItemKind, Questionnaire
+from dialogs.assessment.rendering import headline_names, join_names
 from dialogs.assessment.scoring import Result, modifiers, score_stored, shuffled_options
 from dialogs.assessment.suggestions import Suggestion, suggest
 from dialogs.charts import style_chart
 from dialogs.context import Context, keyboard
-from dialogs.effects import Button, SendPhoto
+from dialogs.effects import Button, Keyboard, SendPhoto
 from dialogs.i18n import N_
 from dialogs.markup import escape
 from dialogs.payload import Payload
@@ -128,10 +129,28 @@ class AssessmentFlow:
         return ContentCatalog(ctx.texts)
 
     def _questionnaire(self, session: Session) -> Questionnaire:
-        for q in self._content.questionnaires:
-            if (q.id, q.version) == (session.questionnaire, session.questionnaire_version):
-                return q
-        raise LookupError(f"{session.questionnaire} {session.questionnaire_version} not loaded")
+        """The version the session began with: a newer one never changes a started quiz."""
+        return self._content.questionnaire(session.questionnaire, session.questionnaire_version)
+
+    def _go_on(self, ctx: Context, players: Players, person: Profile) -> Button:
+        """The button that goes on with ``person``'s open quiz, as the home screen shows it."""
+        own = players.own
+        if own is not None and own.role is Role.PARENT:
+            label = ctx._("▶️ Go on: {name}").format(name=person.nickname or "")
+        else:
+            label = ctx._("▶️ Go on with the quiz")
+        return ctx.button(label, CODE, "go", players.arg_of(person), timeless=True)
+
+    async def go_on_button(self, ctx: Context) -> Button | None:
+        """The "▶️ Go on with the quiz" button when a quiz is open ("▶️ Go on: Tim"), else None.
+
+        For the end of a detour that left the quiz (a request to a person, say): the same timeless
+        button as on the home screen, so it goes on at the first unanswered question whatever
+        happened in between.
+        """
+        players = await self._players(ctx)
+        current = await self._current(ctx, players)
+        return None if current is None else self._go_on(ctx, players, current[0])
 
     # --- the home screen (after /start for a registered person) ------------------------------
 
@@ -144,14 +163,10 @@ class AssessmentFlow:
         rows: list[list[Button]] = []
         for person in players.all:
             arg = players.arg_of(person)
-            going = await ctx.uow.assessments.open_for([person.id]) is not None
-            if own.role is Role.PARENT:
-                label = (ctx._("▶️ Go on: {name}") if going else ctx._("▶️ Quiz for {name}")).format(
-                    name=person.nickname or ""
-                )
+            if await ctx.uow.assessments.open_for([person.id]) is not None:
+                rows.append([self._go_on(ctx, players, person)])
             else:
-                label = ctx._("▶️ Go on with the quiz") if going else ctx._("▶️ Start the quiz")
-            rows.append([ctx.button(label, CODE, "go", arg, timeless=True)])
+                rows.append([self._start_button(ctx, person, arg)])
             if await ctx.uow.assessments.latest_complete(person.id) is not None:
                 result_label = (
                     ctx._("📊 Result of {name}").format(name=person.nickname or "")
@@ -169,18 +184,26 @@ class AssessmentFlow:
         ctx.say(text, keyboard(*rows))
 
     async def ready(self, ctx: Context, person: Profile) -> None:
-        """Right after registering: offer to start."""
+        """Right after registering (or adding a child): offer to start, naming whose quiz."""
         players = await self._players(ctx)
-        ctx.say(
-            ctx._("Ready for the quiz? It takes about 3 minutes. 🙂"),
-            keyboard(
-                [
-                    ctx.button(
-                        ctx._("▶️ Start the quiz"), CODE, "go", players.arg_of(person), timeless=True
-                    )
-                ]
-            ),
+        child = person.role is Role.CHILD
+        text = (
+            ctx._("Ready for {name}'s quiz? It takes about 3 minutes. 🙂").format(
+                name=escape(person.nickname or "")
+            )
+            if child
+            else ctx._("Ready for the quiz? It takes about 3 minutes. 🙂")
         )
+        button = self._start_button(ctx, person, players.arg_of(person))
+        ctx.say(text, keyboard([button]), personal=child)  # it names the child
+
+    def _start_button(self, ctx: Context, person: Profile, arg: str) -> Button:
+        label = (
+            ctx._("▶️ Quiz for {name}").format(name=person.nickname or "")
+            if person.role is Role.CHILD
+            else ctx._("▶️ Start the quiz")
+        )
+        return ctx.button(label, CODE, "go", arg, timeless=True)
 
     # --- commands ---------------------------------------------------------------------------
 
@@ -205,13 +228,16 @@ class AssessmentFlow:
         )
 
     async def retake_command(self, ctx: Context, _args: str) -> None:
-        """/retake: a new session; earlier results stay in the history."""
+        """/retake: the quiz again from question 1; earlier results stay in the history.
+
+        In the middle of a quiz it asks first, since the answers so far would be gone.
+        """
         players = await self._players(ctx)
         if not players.all:
             await self._not_ready(ctx, players)
             return
         if len(players.all) == 1:
-            await self._begin(ctx, players, players.all[0])
+            await self._start_over(ctx, players, players.all[0])
             return
         ctx.say(
             ctx._("Who is playing?"),
@@ -251,8 +277,21 @@ class AssessmentFlow:
                     await self._show_latest(ctx, players, person)
                 elif payload.action == "why":
                     await self._why(ctx, person)
+                elif payload.action == "new":
+                    await self._start_over(ctx, players, person)
                 else:
-                    await self._begin(ctx, players, person, fresh=payload.action == "new")
+                    await self._begin(ctx, players, person)
+            case "over":
+                # "Yes, start again": a button of the newest screen only (the engine checks), so
+                # an old one never throws away answers given since.
+                person = players.pick(payload.arg)
+                if person is None or not person.active:
+                    ctx.refuse_stale()
+                    return
+                ctx.answer()
+                ctx.show(ctx._("🔁 Okay, we start again!"))
+                ctx.edit_target = None
+                await self._begin(ctx, players, person, fresh=True)
             case "pick":
                 await self._pick(ctx, players, payload.arg)
             case "back":
@@ -265,12 +304,21 @@ class AssessmentFlow:
         await ctx.resume_flow()
 
     async def resume(self, ctx: Context) -> None:
+        """Show the question the person is at again: after Back that is an answered one."""
         players = await self._players(ctx)
         current = await self._current(ctx, players)
         if current is None:
             ctx.go(None)
             return
-        await self._ask_next(ctx, players, *current)
+        person, session = current
+        questionnaire = self._questionnaire(session)
+        step = ctx.state.step
+        if step is not None and any(item.id == step for item in questionnaire.items):
+            stored = await ctx.uow.assessments.answers(session.id)
+            chosen = stored[step].option_id if step in stored else None
+            self._ask(ctx, session, questionnaire.item(step), chosen=chosen)
+            return
+        await self._ask_next(ctx, players, person, session)
 
     async def recover(self, ctx: Context) -> bool:
         """After a lost state: continue the open session at its first unanswered question."""
@@ -283,6 +331,35 @@ class AssessmentFlow:
         return True
 
     # --- running the quiz -------------------------------------------------------------------
+
+    async def _start_over(self, ctx: Context, players: Players, person: Profile) -> None:
+        """Start ``person``'s quiz from question 1, after asking if answers would be lost."""
+        session = await ctx.uow.assessments.open_for([person.id])
+        stored = await ctx.uow.assessments.answers(session.id) if session is not None else {}
+        if session is None or not stored:
+            await self._begin(ctx, players, person, fresh=True)
+            return
+        questionnaire = self._questionnaire(session)
+        total = len(questionnaire.items)
+        number = next(
+            (n for n, item in enumerate(questionnaire.items, 1) if item.id not in stored), total
+        )
+        child = person.role is Role.CHILD
+        text = (
+            ctx._(
+                "{name} is at question {number} of {total}. Start again from the beginning? "
+                "The answers so far will be gone."
+            )
+            if child
+            else ctx._(
+                "You're at question {number} of {total}. Start again from the beginning? "
+                "Your answers so far will be gone."
+            )
+        ).format(name=escape(person.nickname or ""), number=number, total=total)
+        ctx.go(CODE, "over")  # no question: typed text shows the question they are at
+        ctx.new_screen()
+        again = ctx.button(ctx._("🔁 Yes, start again"), CODE, "over", players.arg_of(person))
+        ctx.say(text, keyboard([again], [self._go_on(ctx, players, person)]), personal=child)
 
     async def _begin(
         self, ctx: Context, players: Players, person: Profile, *, fresh: bool = False
@@ -314,16 +391,18 @@ class AssessmentFlow:
         )
         log.info("assessment_started", form=questionnaire.id)
         catalog = self._catalog(ctx)
-        intro = escape(translate(questionnaire.intro, catalog))
-        if person.role is Role.CHILD:
+        # The intro speaks to whoever plays; a parent starting it for a child hands over first.
+        intro = escape(render(questionnaire.intro, catalog, count=str(len(questionnaire.items))))
+        child = person.role is Role.CHILD
+        if child:
             intro = (
-                ctx._("📱 Hand the phone to {name}, or read the questions aloud.").format(
-                    name=escape(person.nickname or "")
-                )
+                ctx._(
+                    "{name}'s turn! 📱 Give {name} the phone, or read the questions to {name}."
+                ).format(name=escape(person.nickname or ""))
                 + "\n\n"
                 + intro
             )
-        ctx.say(intro)
+        ctx.say(intro, personal=child)  # it names the child
         await self._ask_next(ctx, players, person, session)
 
     async def _next_item(self, ctx: Context, session: Session) -> Item | None:
@@ -606,9 +685,9 @@ class AssessmentFlow:
         if session is not None and session.result is not None:
             result = Result.from_dict(session.result)
             if result.primary:
-                names = ", ".join(
-                    translate(self._content.styles.info(s).name, catalog) for s in result.primary
-                )
+                # Named as on the card, so "Joker 😄" there is not "Joker & team player" here.
+                styles = self._content.styles
+                names = join_names(headline_names(result, styles, catalog), styles, catalog)
                 lines.append(
                     ctx._("Your answers picked <b>{styles}</b> the most.").format(
                         styles=escape(names)
@@ -619,3 +698,14 @@ class AssessmentFlow:
             ctx._("Nobody decides anything about you with this result. /privacy tells you more.")
         )
         ctx.say("\n\n".join(lines))
+
+
+async def go_on_keyboard(ctx: Context) -> Keyboard | None:
+    """A "▶️ Go on with the quiz" keyboard for another flow's last message, or None.
+
+    For flows that end a detour away from the quiz (a message to a person, say): put it under
+    their closing message, so the person finds the way back without typing /start.
+    """
+    flow = ctx.flows.get(CODE)
+    button = await flow.go_on_button(ctx) if isinstance(flow, AssessmentFlow) else None
+    return None if button is None else keyboard([button])

@@ -44,11 +44,12 @@ from dialogs.assessment.content import (
 )
 from dialogs.errors import ContentError
 
-CURRENT_QUESTIONNAIRES: Final = (("kids", "1.0.0"), ("teen", "1.0.0"))
-"""The questionnaire versions new sessions use: (form, version)."""
-CURRENT_STYLES: Final = "1"
+CURRENT_QUESTIONNAIRES: Final = (("kids", "1.1.0"), ("teen", "1.0.1"))
+"""The questionnaire versions new sessions use: (form, version). Earlier versions of these forms
+stay loaded for the sessions that started on them (``earlier_questionnaires``)."""
+CURRENT_STYLES: Final = "2"
 """Version of ``styles-<v>.toml`` in use."""
-CURRENT_TIERS: Final = "1"
+CURRENT_TIERS: Final = "2"
 """Version of ``tiers-<v>.toml`` in use."""
 CURRENT_ACTIVITIES: Final = "1"
 """Version of ``activities-<v>.toml`` in use."""
@@ -277,6 +278,18 @@ def current_questionnaires() -> tuple[Questionnaire, ...]:
     return tuple(load_questionnaire(form, version) for form, version in CURRENT_QUESTIONNAIRES)
 
 
+def earlier_questionnaires() -> tuple[Questionnaire, ...]:
+    """Every shipped version of the current forms that new sessions no longer use."""
+    current = set(CURRENT_QUESTIONNAIRES)
+    forms = {form for form, _ in CURRENT_QUESTIONNAIRES}
+    found = []
+    for name in content_files():
+        form, _, version = name.removesuffix(".toml").partition("-")
+        if form in forms and (form, version) not in current:
+            found.append(load_questionnaire(form, version))
+    return tuple(found)
+
+
 def questionnaire_for_age(age: int) -> Questionnaire:
     """The current form for ``age``: 6 to 9 get ``kids``, 10 to 16 get ``teen``."""
     for questionnaire in current_questionnaires():
@@ -339,6 +352,7 @@ def parse_styles(source: str, *, name: str) -> Styles:
         incomplete=results.text("incomplete"),
         join_and=results.text("join_and"),
         disclaimer=results.text("disclaimer"),
+        mostly=results.optional_text("mostly"),
     )
     results.done()
     styles = Styles(version=root.string("version"), styles=tuple(infos), results=texts)
@@ -459,7 +473,8 @@ def load_activities(
 def load_content() -> AssessmentContent:
     """Load and validate every current content file."""
     questionnaires = current_questionnaires()
-    keys = {q.key_version: load_scoring_key(q.key_version) for q in questionnaires}
+    earlier = earlier_questionnaires()
+    keys = {q.key_version: load_scoring_key(q.key_version) for q in (*questionnaires, *earlier)}
     styles = load_styles()
     for key in keys.values():
         validation.check_same_styles(styles, key)
@@ -469,4 +484,5 @@ def load_content() -> AssessmentContent:
         styles=styles,
         tiers=load_tiers(),
         catalogue=load_activities(styles=styles),
+        earlier=earlier,
     )

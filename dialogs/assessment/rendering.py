@@ -7,6 +7,7 @@ from the content catalog passed in, so these functions are pure and locale-expli
 from __future__ import annotations
 
 from collections.abc import Sequence
+from fractions import Fraction
 from typing import Final
 
 from dialogs.assessment.catalog import Catalog, render, translate
@@ -18,6 +19,11 @@ BAR_CELLS: Final = 5
 """Cells in a text bar; each cell is 20 %."""
 FULL_CELL: Final = "🟩"
 EMPTY_CELL: Final = "⬜"
+MAX_RUNNERS_UP: Final = 2
+"""A leaning headline names at most this many runners-up: more, tied, are no "lots of"."""
+STRONG_RUNNER_UP: Final = Fraction(1, 3)
+"""A runner-up is named only when picked at least this share of the times it was offered: more
+than chance on the teen form (1 of 4 options), at least chance on the kids form (1 of 3)."""
 
 
 def style_label(styles: Styles, style: str, catalog: Catalog) -> str:
@@ -33,6 +39,34 @@ def join_names(names: Sequence[str], styles: Styles, catalog: Catalog) -> str:
     return render(styles.results.join_and, catalog, rest=", ".join(names[:-1]), last=names[-1])
 
 
+def named_runners_up(result: Result, styles: Styles) -> tuple[str, ...]:
+    """The runners-up a leaning headline names: only strong ones (docs/playstyle.md: "mostly
+    Explorer, with lots of Maker").
+
+    The stored ``secondary`` is every style tied in second place, however low; "lots of" is only
+    said of one or two that were picked at least ``STRONG_RUNNER_UP`` of the time. Styles files
+    without the "mostly" text (styles 1) name them all, as they always did.
+    """
+    if result.label is not Label.LEANING or styles.results.mostly is None:
+        return result.secondary
+    scores = {score.style: score.fraction for score in result.scores}
+    strong = all(scores.get(style, Fraction(0)) >= STRONG_RUNNER_UP for style in result.secondary)
+    return result.secondary if strong and len(result.secondary) <= MAX_RUNNERS_UP else ()
+
+
+def headline_names(result: Result, styles: Styles, catalog: Catalog) -> tuple[str, ...]:
+    """The headline's style names with their emoji, as the headline writes them.
+
+    A clear result names the style in full ("Joker & team player 😄", as its "You're a ..."
+    line); the others use the short names of the bars ("Joker 😄"). "Why this result?" uses these,
+    so it never names a style differently from the card.
+    """
+    if result.label is Label.CLEAR:
+        info = styles.info(result.primary[0])
+        return (f"{translate(info.name, catalog)} {info.emoji}",)
+    return tuple(style_label(styles, style, catalog) for style in result.primary)
+
+
 def headline(result: Result, styles: Styles, catalog: Catalog) -> str:
     """The result in one line: clear, leaning, double style, all-rounder, or "a few more"."""
     texts = styles.results
@@ -43,13 +77,12 @@ def headline(result: Result, styles: Styles, catalog: Catalog) -> str:
     if result.label is Label.CLEAR:
         return translate(styles.info(result.primary[0]).you_are, catalog)
     if result.label is Label.LEANING:
-        second = [style_label(styles, style, catalog) for style in result.secondary]
-        return render(
-            texts.leaning,
-            catalog,
-            top=style_label(styles, result.primary[0], catalog),
-            second=join_names(second, styles, catalog),
-        )
+        top = style_label(styles, result.primary[0], catalog)
+        runners_up = named_runners_up(result, styles)
+        if not runners_up and texts.mostly is not None:
+            return render(texts.mostly, catalog, top=top)
+        second = [style_label(styles, style, catalog) for style in runners_up]
+        return render(texts.leaning, catalog, top=top, second=join_names(second, styles, catalog))
     names = "-".join(translate(styles.info(style).short_name, catalog) for style in result.primary)
     emoji = "".join(styles.info(style).emoji for style in result.primary)
     return render(texts.double, catalog, styles=f"{names} {emoji}")

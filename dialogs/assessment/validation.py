@@ -36,6 +36,8 @@ ID_PATTERN: Final = re.compile(r"^[A-Za-z0-9_]+$")
 STYLE_PATTERN: Final = re.compile(r"^[a-z_]+$")
 """Characters allowed in style keys."""
 VERSION_PATTERN: Final = re.compile(r"^[0-9]+(\.[0-9]+){0,2}$")
+PLACEHOLDER: Final = re.compile(r"\{([a-z_]*)\}")
+"""A ``{name}`` filled in after translation."""
 """A version: ``1`` or semver ``1.0.0``."""
 MAX_ITEM_ID: Final = 8
 MAX_OPTION_ID: Final = 12
@@ -105,6 +107,16 @@ def _check_button(text: Text, *, where: str) -> None:
 def _check_words(text: Text, *, where: str) -> None:
     if word_count(text.msgid) > MAX_WORDS:
         raise _fail(f"{where}: {text.msgid!r} is longer than {MAX_WORDS} words")
+
+
+def _check_placeholders(text: Text | None, allowed: set[str], *, where: str) -> None:
+    """Refuse a placeholder the code does not fill in (it would fail when shown)."""
+    if text is None:
+        return
+    unknown = set(PLACEHOLDER.findall(text.msgid)) - allowed
+    if unknown:
+        name = sorted(unknown)[0]
+        raise _fail(f"{where}: {text.msgid!r} uses {{{name}}}, which is never filled in")
 
 
 def _check_version(version: str, *, where: str) -> None:
@@ -182,6 +194,7 @@ def validate_questionnaire(questionnaire: Questionnaire, key: ScoringKey) -> Non
     if not 0 < questionnaire.min_age <= questionnaire.max_age:
         raise _fail(f"{where}: age range {questionnaire.min_age}-{questionnaire.max_age} is empty")
     _check_words(questionnaire.intro, where=where)
+    _check_placeholders(questionnaire.intro, {"count"}, where=f"{where}, intro")
     _check_items(questionnaire, where=where)
     _check_modifiers(questionnaire, where=where)
     _check_weights_present(questionnaire, key, where=where)
@@ -268,6 +281,7 @@ def validate_styles(styles: Styles) -> None:
     for info in styles.styles:
         if any(char.isalnum() for char in info.emoji):
             raise _fail(f"styles: emoji of {info.key!r} must be an emoji, not letters")
+    _check_placeholders(styles.results.mostly, {"top"}, where="styles, mostly")
 
 
 def check_same_styles(styles: Styles, key: ScoringKey) -> None:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter
 from types import MappingProxyType
 
 import pytest
 
-from dialogs.assessment.content import AssessmentContent, Risk, SocialMode
+from dialogs.assessment.content import AssessmentContent, Risk, SocialMode, Tier
 from dialogs.assessment.loader import content_files, read_bytes
 from dialogs.assessment.validation import (
     MAX_WORDS,
@@ -25,9 +26,13 @@ PUBLISHED = MappingProxyType(
         "activities-1.toml": "8afb63f4ddd2f3af7ebb786f6cc233ee8d48f17cd0109fdd96d2a4044493c46d",
         "key-1.toml": "709abd1a6c9b3a22f8557710346f6dbc274593cd87e7f0361aa6ba74f5cd3f1b",
         "kids-1.0.0.toml": "6056a4b95ddc00fab50f6a3e8fe25697c504dfdd228547c880e8c41caf9d4ad9",
+        "kids-1.1.0.toml": "c67b92dda064f5c4f70e04151c5abed29c8ef336aff5473228a97d805d23df01",
         "styles-1.toml": "c86de70107333c56c03260516a551fa7efb46ad97469d36bae363d6e3a70d6d1",
+        "styles-2.toml": "1451ed49b585ead8476b7a8287240735520558574234acf237a897376862c431",
         "teen-1.0.0.toml": "2e5ad13b0149f4218c46414e81d914916be81ed0d7b891ad5d45fb9e4fb41d4f",
+        "teen-1.0.1.toml": "cc4a1e01c13d875158abe49086d8be47f22eca45f27b3b4465912c9a76f936d5",
         "tiers-1.toml": "87bae247d56c3f721386b72d0ba160c2752d3e2bc7f50a2615156a515037ace7",
+        "tiers-2.toml": "b6f82778fb7dfc6c925e3c19c93001ae094ff84fb6a954ead69ad01c381a36ba",
     }
 )
 
@@ -75,10 +80,44 @@ def test_both_forms_end_with_who_and_how_exciting(content: AssessmentContent) ->
             assert item.options[-1].id == f"{item.id}_X"
 
 
-def test_kids_prompts_are_read_aloud_by_a_parent(content: AssessmentContent) -> None:
+def test_kids_prompts_speak_to_the_child(content: AssessmentContent) -> None:
+    # A child of 6 to 9 may play alone, or a parent hands over the phone or reads the questions
+    # to them: either way the questions speak to the child, never "Ask your child: ...".
     kids = content.questionnaire_for_age(7)
-    assert kids.audience == "parent"
-    assert all(item.prompt.msgid.startswith("Ask your child: ") for item in kids.items)
+    assert kids.audience == "child"
+    assert not any("your child" in item.prompt.msgid.lower() for item in kids.items)
+    assert "your child" not in kids.intro.msgid.lower()
+    assert [item.id for item in kids.items] == [
+        item.id for item in content.questionnaire("kids", "1.0.0").items
+    ]  # the same questions, so the same key and statistics
+
+
+def test_earlier_versions_stay_loaded_for_the_sessions_begun_on_them(
+    content: AssessmentContent,
+) -> None:
+    earlier = {(q.id, q.version) for q in content.earlier}
+    assert earlier == {("kids", "1.0.0"), ("teen", "1.0.0")}
+    old = content.questionnaire("kids", "1.0.0")
+    assert old.audience == "parent"
+    assert all(item.prompt.msgid.startswith("Ask your child: ") for item in old.items)
+    with pytest.raises(LookupError):
+        content.questionnaire("kids", "9.9.9")
+
+
+def test_intros_count_the_questions_that_follow(content: AssessmentContent) -> None:
+    for questionnaire in content.questionnaires:
+        assert "{count}" in questionnaire.intro.msgid, questionnaire.id
+        intro = questionnaire.intro.msgid.format(count="14")
+        assert re.findall(r"\d+", intro) == ["14"], intro  # no number of its own
+
+
+def test_tier_messages_promise_no_time_the_ideas_may_break(content: AssessmentContent) -> None:
+    # Starter ideas are "short" (up to 20 minutes, longer when nothing fits), and each idea shows
+    # its own minutes: a tier message naming minutes would contradict them.
+    for info in content.tiers.tiers:
+        assert not re.search(r"\d", info.message.msgid), info.message.msgid
+    starter = content.tiers.info(Tier.STARTER).message.msgid
+    assert starter == "Let's find a short, fun idea to play outside!"
 
 
 def test_key_options_are_single_loaded_and_cover_both_forms(content: AssessmentContent) -> None:

@@ -155,9 +155,9 @@ async def test_parent_chooses_which_child_answers(
     await chat.send("/start")
     assert "Who is playing?" in chat.last_text
     await chat.press("Quiz for Tim")
-    assert "Hand the phone to Tim" in chat.texts()[-2]
+    assert "Give Tim the phone" in chat.texts()[-2]
     assert "Question 1 of 10" in chat.last_text  # the 6-9 form: 8 questions + 2
-    assert "Ask your child" in chat.last_text
+    assert "Ask your child" not in chat.last_text  # the questions speak to Tim
     for _ in range(10):
         await pick_style(chat, "mover")
     assert "Result of Tim:" in chat.last_text

@@ -147,7 +147,9 @@ async def test_a_parent_switching_children_keeps_each_ones_progress(embedded: Se
     await chat.press("Go on: Mila")
     assert "Question 2 of 14" in chat.last_text
     await chat.send("/retake")
-    await chat.press("Tim")  # a fresh start, asked for, does replace the open session
+    await chat.press("Tim")
+    assert chat.last_text.startswith("Tim is at question 7 of 10. Start again")
+    await chat.press("Yes, start again")  # a fresh start, asked for, does replace the open session
     assert "Question 1 of 10" in chat.last_text
     assert [s.status for s in await history(embedded, chat.user.id, "Tim")] == [
         SessionStatus.ABANDONED,
