@@ -1,9 +1,11 @@
 """/forget: erase a person (or a parent's child, or a parent and all their children).
 
 In one transaction: keep the quiz results anonymously (no id, age as a band, month only), tell
-linked organisations that a member was erased (art. 19), queue exactly one confirmation mail to
-the address on file (the mail has no owner, so it outlives the profile and is emptied once sent),
-delete every row, and keep a receipt with no identifier. Files on disk (.eml copies, saved chat
+linked organisations that a member was erased (art. 19), queue at most one confirmation mail (the
+caller says to whom and in which words, see ``mails.Reader``; the mail has no owner, so it
+outlives the profile and is emptied once sent), delete every row, and keep a receipt with no
+identifier. The receipt id is shown in full to adults, and as a short proof number (its first
+eight characters) to children. Files on disk (.eml copies, saved chat
 files) go first. Running it again finds nothing left and harms nothing.
 """
 
@@ -39,6 +41,22 @@ class Erased:
     categories: dict[str, int]
     effects: list[Effect] = field(default_factory=list)
 
+    @property
+    def proof(self) -> str:
+        """The short proof number: the start of the receipt id."""
+        return proof_number(self.receipt_id)
+
+
+PROOF_LENGTH: Final = 8
+
+
+def proof_number(receipt_id: uuid.UUID) -> str:
+    """A short proof number a child can read out: the receipt id's first eight characters.
+
+    Not a look-up key on its own (``receipt_exists`` takes the full id, shown next to it).
+    """
+    return str(receipt_id)[:PROOF_LENGTH]
+
 
 async def erase(
     uow: UnitOfWork,
@@ -46,13 +64,14 @@ async def erase(
     people: Sequence[Profile],
     account_id: uuid.UUID | None,
     user_key: str | None,
-    contact: Profile | None,
-    locale: str,
+    confirmation: mails.Confirmation | None,
     translator: Translator,
     now: datetime,
     admin_chat_id: int | None = None,
 ) -> Erased:
     """Erase ``people`` (and the account, when ``account_id`` is given).
+
+    ``confirmation``: whom to mail and what to tell them, or None for no mail.
 
     With the account go the words the person wrote to the admins: the bot's posts of them in
     the admin chat are edited to a line without them (a bot may edit its own posts at any age).
@@ -96,13 +115,14 @@ async def erase(
             files.delete_chat_files(user_key)
     await uow.erasure.keep_anonymous(anonymous)
     receipt_id = await uow.erasure.receipt(categories, now=now)
-    if contact is not None and contact.email:
+    if confirmation is not None:
         await uow.outbox.add(
             mails.erasure_confirmation(
-                translator.texts(locale),
-                to=contact.email,
-                names=[p.nickname or "" for p in people],
+                translator.texts(confirmation.locale),
+                confirmation,
+                proof=proof_number(receipt_id),
                 receipt=str(receipt_id),
+                anonymous=bool(anonymous),
             ),
             purpose="erasure",
             person_id=None,

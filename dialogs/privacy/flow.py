@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Final
 
 import structlog
+from babel.lists import format_list
 
 from dialogs.assessment.catalog import ContentCatalog, translate
 from dialogs.assessment.content import Band
@@ -22,13 +23,15 @@ from dialogs.markup import escape
 from dialogs.payload import Payload
 from dialogs.privacy import export
 from dialogs.privacy.erasure import erase
+from dialogs.privacy.mails import Confirmation, Reader, staying
+from dialogs.registration.fields import FieldName
 from dialogs.registration.flow import mail_parent_consent
 from dialogs.requests.deadlines import due_date
 from dialogs.requests.flow import post_request
 from dialogs.requests.lifecycle import RequestType
 from storage.consents import ConsentScope, GivenBy, Method
 from storage.inventory import Subject
-from storage.models import Role
+from storage.models import ProfileStatus, Role
 from storage.people import Profile
 
 log = structlog.get_logger(__name__)
@@ -56,36 +59,55 @@ class PrivacyFlow:
     # --- /privacy ---------------------------------------------------------------------------
 
     async def privacy_command(self, ctx: Context, _args: str) -> None:
-        """/privacy: a short child summary, a plain parent summary, version, contact, complaints."""
+        """/privacy: a short child summary, a plain parent summary, version, contact, complaints.
+
+        Both name the profile fields this deployment asks (``PROFILE_FIELDS``), no others.
+        """
         _ = ctx._
+        rules = ctx.settings.fields
         version = escape(ctx.settings.policy_version)
+        asked = [what for name, what in CHILD_FIELDS if rules.asks(name)]
+        skippable = [what for name, what in CHILD_FIELDS if rules.skippable(name)]
+        child = [_("• I keep {fields}.").format(fields=self._list(ctx, asked))]
+        if skippable:
+            child.append(
+                _("• You can skip {fields} if you like.").format(fields=self._list(ctx, skippable))
+            )
+        child.append(
+            _(
+                "• Your answers are only used to find your play style.\n"
+                "• Nobody else sees anything, unless you say yes to a school or club.\n"
+                "• /mydata shows everything I keep. /forget deletes it."
+            )
+        )
         ctx.say(
             "\n\n".join(
                 [
                     _("<b>🔒 Your privacy, short and simple</b>"),
-                    _(
-                        "• I keep your name, age, e-mail and how much you play outside, so the "
-                        "quiz works.\n• Your answers are only used to find your play style.\n"
-                        "• Nobody else sees anything, unless you say yes to a school or club.\n"
-                        "• /mydata shows everything I keep. /forget deletes it."
-                    ),
+                    "\n".join(child),
                     _("If you are under 16, a parent says yes first."),
                 ]
             )
         )
+        profile = [
+            _(OPTIONAL_FIELD).format(field=_(what)) if rules.skippable(name) else _(what)
+            for name, what in PARENT_FIELDS
+            if rules.asks(name)
+        ]
+        if rules.asks(FieldName.EMAIL):  # the password is set from a link sent to the e-mail
+            profile.append(_(PASSWORD))
         retention = "\n".join(f"• {_(what)}: {_(how_long)}" for what, how_long in self._retention)
         ctx.say(
             "\n\n".join(
                 [
                     _("<b>For parents and guardians</b>"),
                     _(
-                        "We keep the profile (first name, last name, age, e-mail, home address, "
-                        "hours outside, an Argon2id password hash) and the quiz answers and "
-                        "results, encrypted. They are used only to determine the play style and "
-                        "suggest outdoor activities. Organisations (schools, clubs) see a profile "
-                        "only after your explicit yes, and only get anonymous statistics "
-                        "otherwise. Nothing is used for marketing or shared with anyone else."
-                    ),
+                        "We keep the profile ({fields}) and the quiz answers and results, "
+                        "encrypted. They are used only to determine the play style and suggest "
+                        "outdoor activities. Organisations (schools, clubs) see a profile only "
+                        "after your explicit yes, and only get anonymous statistics otherwise. "
+                        "Nothing is used for marketing or shared with anyone else."
+                    ).format(fields=format_list(profile, locale=ctx.locale)),
                     _(
                         "Your rights: see and export everything (/mydata, at once), correct it "
                         "(/edit), delete it (/forget), withdraw a consent (/organisations). We "
@@ -102,6 +124,11 @@ class PrivacyFlow:
                 ]
             )
         )
+
+    @staticmethod
+    def _list(ctx: Context, msgids: Sequence[str]) -> str:
+        """Translated items as one list: ``a, b and c``."""
+        return format_list([ctx._(m) for m in msgids], locale=ctx.locale)
 
     # --- consent to a new policy version ------------------------------------------------------
 
@@ -215,36 +242,111 @@ class PrivacyFlow:
     # --- /forget ------------------------------------------------------------------------------
 
     async def forget_command(self, ctx: Context, _args: str) -> None:
-        """/forget: what will happen, and a button to confirm (nothing is pre-selected)."""
+        """/forget: what will happen, and a button to confirm (nothing is pre-selected).
+
+        A young person reads three short sentences, with the details for grown-ups below; a
+        parent reads the details, and whether the account goes depends on their choice.
+        """
         own, people = await self._people(ctx)
         if ctx.account is None:
             ctx.say(ctx._("I keep nothing about you, so there is nothing to delete."))
             return
         ctx.go(CODE, "forget")
         ctx.new_screen()
-        lines = [
-            ctx._("<b>Delete your data?</b>"),
-            ctx._(
-                "I will delete your profile, answers, results, consents and links to "
-                "organisations. Organisations you linked to are told that a member's data was "
-                "erased. Quiz answers stay only without any name or number."
-            ),
-            ctx._("I'll send one last e-mail to confirm, then the address is gone too."),
-            ctx._("This cannot be undone."),
-        ]
+        _ = ctx._
         rows = []
-        if own is not None and own.role is Role.PARENT and len(people) > 1:
-            lines.append(ctx._("Delete one child, or everything?"))
-            for index, child in enumerate(people[1:]):
-                label = ctx._("🗑️ Only {name}").format(name=child.nickname or "?")
-                rows.append([ctx.button(label, CODE, "del", f"c{index}")])
-            rows.append(
-                [ctx.button(ctx._("🗑️ Everything (me and my children)"), CODE, "del", "all")]
-            )
+        if own is not None and own.role is Role.PARENT:
+            children = len(people) > 1
+            lines = [
+                _("<b>Delete your data?</b>"),
+                _(
+                    "We delete the profile, consents and links to organisations. Organisations "
+                    "you linked to hear that a member's data was erased."
+                ),
+                _(KEPT_ANONYMOUSLY),
+                _(
+                    "We send one e-mail to confirm. If you delete everything, your account and "
+                    "e-mail address go too."
+                )
+                if children
+                else _("We send one e-mail to confirm, then that address is deleted too."),
+                _("This cannot be undone."),
+            ]
         else:
-            rows.append([ctx.button(ctx._("🗑️ Yes, delete everything"), CODE, "del", "all")])
-        rows.append([ctx.button(ctx._("⬅️ No, keep it"), CODE, "keep")])
+            grown_ups = [
+                _(
+                    "Consents and links to organisations go too, and those organisations hear "
+                    "that a member's data was erased."
+                ),
+                _(KEPT_ANONYMOUSLY),
+            ]
+            mail = self._confirmation(ctx, own, people, people)
+            if mail is not None and mail.reader is Reader.PARENT_OF_ALONE:
+                grown_ups.append(
+                    _("We e-mail the parent once to say so, then their address is deleted too.")
+                )
+            elif mail is not None:
+                grown_ups.append(
+                    _("We send one e-mail to confirm, then that address is deleted too.")
+                )
+            lines = [
+                _("<b>Delete your data?</b>"),
+                "\n".join(
+                    [
+                        _("I'll delete your name and everything else I know about you."),
+                        _(
+                            "Only your quiz answers stay, without your name. Nobody can tell "
+                            "they are yours."
+                        ),
+                        _("You can't undo this."),
+                    ]
+                ),
+                "<i>" + _("For grown-ups:") + " " + " ".join(grown_ups) + "</i>",
+            ]
+        if own is not None and own.role is Role.PARENT and len(people) > 1:
+            lines.append(_("Delete one child, or everything?"))
+            for index, child in enumerate(people[1:]):
+                label = _("🗑️ Only {name}").format(name=child.nickname or "?")
+                rows.append([ctx.button(label, CODE, "del", f"c{index}")])
+            rows.append([ctx.button(_("🗑️ Everything (me and my children)"), CODE, "del", "all")])
+        else:
+            rows.append([ctx.button(_("🗑️ Yes, delete everything"), CODE, "del", "all")])
+        rows.append([ctx.button(_("⬅️ No, keep it"), CODE, "keep")])
         ctx.say("\n\n".join(lines), keyboard(*rows))
+
+    @staticmethod
+    def _confirmation(
+        ctx: Context, own: Profile | None, people: list[Profile], chosen: list[Profile]
+    ) -> Confirmation | None:
+        """Who gets the one erasure mail, and in which words (None: nobody).
+
+        The address is the asking profile's: a young person's own from 16, the parent's for one
+        under 16 who signed up alone, a parent's own. That parent is mailed only once they were
+        asked for permission: an address the child typed but never confirmed may be a stranger's.
+        """
+        if own is None or not own.email:
+            return None
+        names = tuple(p.nickname or "" for p in chosen)
+        if own.role is Role.PARENT and chosen != people:
+            kept = tuple(p.nickname or "" for p in people[1:] if p not in chosen)
+            return Confirmation(
+                to=own.email,
+                reader=Reader.PARENT_OF_ONE,
+                locale=ctx.locale,
+                erased=names,
+                kept=kept,
+            )
+        if ctx.settings.fields.parent_decides(own):
+            if own.status is ProfileStatus.DRAFT:
+                return None
+            return Confirmation(
+                to=own.email,
+                reader=Reader.PARENT_OF_ALONE,
+                locale=ctx.locale,
+                erased=names,
+                waiting=own.status is ProfileStatus.AWAITING_CONSENT,
+            )
+        return Confirmation(to=own.email, reader=Reader.ASKER, locale=ctx.locale, erased=names)
 
     async def _erase(self, ctx: Context, arg: str) -> None:
         own, people = await self._people(ctx)
@@ -265,17 +367,16 @@ class PrivacyFlow:
         if holds:
             await self._paused(ctx, account.id, holds)
             return
-        contact = own if own is not None else None
         if everything:  # nobody can be answered any more: a waiting erasure wish is fulfilled,
             # and questions stop reminding the admins (their posts say the person left)
             await ctx.uow.requests.close_open(account.id, now=ctx.now)
+        confirmation = self._confirmation(ctx, own, people, chosen)
         erased = await erase(
             ctx.uow,
             people=chosen,
             account_id=account.id if everything else None,
             user_key=self._user_key(ctx) if everything else None,
-            contact=contact,
-            locale=ctx.locale,
+            confirmation=confirmation,
             translator=ctx.translator,
             now=ctx.now,
             admin_chat_id=ctx.settings.admin_chat_id,
@@ -288,19 +389,40 @@ class PrivacyFlow:
             ctx.forget_state = True
             ctx.go(None)
             ctx.account = None
-        text = [
-            ctx._("🗑️ Done. Your data is deleted. Receipt number: {receipt}").format(
-                receipt=erased.receipt_id
-            )
-            if everything
-            else ctx._("🗑️ Done. {name}'s data is deleted. Receipt number: {receipt}").format(
-                name=escape(chosen[0].nickname or ""), receipt=erased.receipt_id
-            ),
-            ctx._(
-                "Telegram keeps this chat's history on your phone; I deleted my recent messages "
-                "that showed your data. To remove the rest, delete this chat in Telegram."
-            ),
-        ]
+        _ = ctx._
+        proof = "\n".join(
+            [
+                _("Proof number: {number}").format(number=f"<b>{erased.proof}</b>"),
+                "<i>"
+                + _("For grown-ups, the full number: {receipt}").format(
+                    receipt=f"<code>{erased.receipt_id}</code>"
+                )
+                + "</i>",
+            ]
+        )
+        if everything:
+            done = [_("🗑️ Done. Your data is deleted.")]
+            if confirmation is not None and confirmation.reader is Reader.PARENT_OF_ALONE:
+                done.append(_("📧 I sent your parent an e-mail to tell them."))
+            text = [
+                "\n".join(done),
+                proof,
+                _(
+                    "Telegram keeps this chat's history on your phone; I deleted my recent "
+                    "messages that showed your data. To remove the rest, delete this chat in "
+                    "Telegram."
+                ),
+            ]
+        else:
+            name = escape(chosen[0].nickname or "")
+            kept = [escape(p.nickname or "") for p in people[1:] if p not in chosen]
+            text = [
+                _("🗑️ Done. {name}'s data is deleted.").format(name=name)
+                + " "
+                + staying(ctx.texts, kept),
+                proof,
+                _(CHAT_STAYS).format(child=name),
+            ]
         ctx.edit_target = None
         ctx.say("\n\n".join(text))
 
@@ -383,6 +505,34 @@ class PrivacyFlow:
         except ValueError:
             return None
 
+
+KEPT_ANONYMOUSLY: Final = N_(
+    "Quiz answers and results stay only anonymously: no name, number or exact date, only an age "
+    "band and the month."
+)
+CHAT_STAYS: Final = N_(
+    "Messages about {child} earlier in the chat stay in Telegram. You can delete them there."
+)
+OPTIONAL_FIELD: Final = N_("{field} (if given)")
+PASSWORD: Final = N_("a scrambled form of the password that nobody can read back")
+CHILD_FIELDS: Final = (
+    (FieldName.NICKNAME, N_("your name")),
+    (FieldName.AGE, N_("your age")),
+    (FieldName.EMAIL, N_("an e-mail address")),
+    (FieldName.LAST_NAME, N_("your last name")),
+    (FieldName.ADDRESS, N_("your home address")),
+    (FieldName.OUTDOOR, N_("how much you play outside")),
+)
+"""What a young person is asked, in their words (fields switched off are left out)."""
+PARENT_FIELDS: Final = (
+    (FieldName.NICKNAME, N_("first name")),
+    (FieldName.LAST_NAME, N_("last name")),
+    (FieldName.AGE, N_("age")),
+    (FieldName.EMAIL, N_("e-mail")),
+    (FieldName.ADDRESS, N_("home address")),
+    (FieldName.OUTDOOR, N_("hours outside")),
+)
+"""The profile fields, for parents."""
 
 RETENTION: Final = [
     (N_("Unfinished sign-ups"), N_("30 days after the last answer")),

@@ -91,7 +91,7 @@ async def test_forget_erases_one_person_everywhere_and_keeps_the_other(
     await zoe.send("/forget")
     assert "Delete your data?" in zoe.last_text
     effects = await zoe.press("Yes, delete everything")
-    assert zoe.last_text.startswith("🗑️ Done. Your data is deleted. Receipt number:")
+    assert zoe.last_text.startswith("🗑️ Done. Your data is deleted.\n\nProof number: <b>")
     deleted = {e.message_id for e in effects if isinstance(e, Delete)}
     assert len(deleted) >= 3  # the summary, the result card and picture, the /mydata answer
     await deliver_mail(services, mailbox)
