@@ -212,8 +212,14 @@ def clean_name(text: str, *, limit: int) -> str | Problem:
     return value
 
 
+TOO_OLD: Final = N_("The quiz is for ages {min} to {max}, so {age} is too old for it.")
+
+
 def clean_age(text: str, *, rules: FieldRules) -> int | Problem:
-    """A whole number of years within the supported range; ``12``, ``12 jaar`` and ``12 years``."""
+    """A whole number of years within the supported range; ``12``, ``12 jaar`` and ``12 years``.
+
+    An age above the range is its own problem (``TOO_OLD``): asking again would not help.
+    """
     match = _AGE.match(text)
     out_of_range = Problem(
         N_("Please type your age as a number from {min} to {max}."),
@@ -222,6 +228,8 @@ def clean_age(text: str, *, rules: FieldRules) -> int | Problem:
     if match is None:
         return out_of_range
     age = int(match.group(1))
+    if age > rules.max_age and age < 130:
+        return Problem(TOO_OLD, {"min": rules.min_age, "max": rules.max_age, "age": age})
     if not rules.min_age <= age <= rules.max_age:
         return out_of_range
     return age

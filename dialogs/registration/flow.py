@@ -24,6 +24,7 @@ from dialogs.registration import guardian, mails
 from dialogs.registration.fields import (
     MAX_LAST_NAME,
     MAX_NICKNAME,
+    TOO_OLD,
     FieldName,
     Problem,
     clean_address,
@@ -218,11 +219,27 @@ class RegistrationFlow:
             return
         step = Step(subject.step)
         problem = await self._accept_text(ctx, who, subject, step, text)
+        if problem is not None and problem.message == TOO_OLD and subject.role is Role.SELF:
+            await self._too_old(ctx, subject, problem)
+            return
         if problem is not None:
             ctx.say(self._problem_text(ctx, problem))
             await self._show_step(ctx, subject)
             return
         await self._advance(ctx, await ctx.uow.people.get(subject.id), step)
+
+    async def _too_old(self, ctx: Context, subject: Profile, problem: Problem) -> None:
+        """Someone older than the quiz is for: say so once, keep nothing, no question again."""
+        await ctx.uow.people.delete(subject.id)
+        ctx.go(None)
+        ctx.new_screen()
+        ctx.say(
+            self._problem_text(ctx, problem)
+            + "\n"
+            + ctx._("I've deleted what you typed. Thanks for stopping by! 🙂")
+            + "\n\n"
+            + ctx._("Are you a parent? Tap /start and choose the parent button to add your child.")
+        )
 
     async def on_button(self, ctx: Context, payload: Payload) -> None:
         """A button of a registration screen."""
@@ -271,8 +288,15 @@ class RegistrationFlow:
         ctx.show(
             ctx._(
                 "Hi! 👋 I'm the Play Style bot. Answer a few fun questions and find out how you "
-                "like to play.\n\n<b>Who is chatting?</b>"
-            ),
+                "like to play."
+            )
+            + " "
+            + ctx._("The quiz is for ages {min} to {max}.").format(
+                min=ctx.settings.fields.min_age, max=ctx.settings.fields.max_age
+            )
+            + "\n\n<b>"
+            + ctx._("Who is chatting?")
+            + "</b>",
             keyboard(
                 [ctx.button(ctx._("🧒 Me! I'm a young person"), CODE, "who", "self")],
                 [ctx.button(ctx._("👪 I'm a parent or guardian"), CODE, "who", "parent")],
@@ -672,7 +696,7 @@ class RegistrationFlow:
             )
             await self._ready(ctx, await ctx.uow.people.get(profile.id))
             return
-        await self._mail_password_link(ctx, profile)
+        mailed = await self._mail_password_link(ctx, profile)
         if profile.role is Role.PARENT:
             ctx.go(None)
             ctx.new_screen()
@@ -685,12 +709,18 @@ class RegistrationFlow:
             )
             return
         ctx.go(None)
-        ctx.show(ctx._("🎉 You're signed up, {name}!").format(name=name))
+        done = ctx._("🎉 You're signed up, {name}!").format(name=name)
+        if mailed:  # say where the mail went, so nobody is surprised by it
+            done += "\n" + (
+                ctx._("I've e-mailed your parent a link to set a password for your account.")
+                if ctx.settings.fields.parent_decides(profile)
+                else ctx._("I've e-mailed you a link to set a password. You can skip it.")
+            )
+        ctx.show(done)
         await self._ready(ctx, await ctx.uow.people.get(profile.id))
 
-    async def _mail_password_link(self, ctx: Context, profile: Profile) -> None:
-        if not profile.has_password:
-            await mail_password_link(ctx, profile)
+    async def _mail_password_link(self, ctx: Context, profile: Profile) -> bool:
+        return not profile.has_password and await mail_password_link(ctx, profile)
 
     async def _add_child(self, ctx: Context, who: Who) -> None:
         own = who.own

@@ -16,6 +16,7 @@ from typing import Final
 
 import structlog
 
+from dialogs.assessment.flow import go_on_keyboard
 from dialogs.context import Context, keyboard
 from dialogs.effects import Effect, Send
 from dialogs.i18n import CALENDAR, N_, Texts, Translator, long_date
@@ -210,7 +211,8 @@ class RequestsFlow:
             ctx._(
                 "Thank you! Your message has number {number}. A person will answer by {date} "
                 "at the latest, usually much sooner."
-            ).format(number=request.number, date=long_date(ctx.texts, request.due_at))
+            ).format(number=request.number, date=long_date(ctx.texts, request.due_at)),
+            await go_on_keyboard(ctx),  # back to an unfinished quiz, if there is one
         )
 
     async def _person_replied(self, ctx: Context, number: int, message: str) -> None:
@@ -247,7 +249,7 @@ class RequestsFlow:
                 )
             )
         ctx.go(None)
-        ctx.say(ctx._("Sent! A person will read it soon."))
+        ctx.say(ctx._("Sent! A person will read it soon."), await go_on_keyboard(ctx))
 
     # --- admins -------------------------------------------------------------------------------
 

@@ -50,7 +50,9 @@ async def test_teen_signs_up_and_consents_in_the_chat(embedded: Services) -> Non
     for value in ("Zoë", "de Vries", "16", "zoe@example.nl", "Dorpsstraat 12, Utrecht", "2 to 4"):
         assert value in summary
     await chat.press("Yes, sign me up")
-    assert chat.texts()[-2] == "🎉 You're signed up, Zoë!"
+    assert chat.texts()[-2] == (
+        "🎉 You're signed up, Zoë!\nI've e-mailed you a link to set a password. You can skip it."
+    )
     assert chat.last_text.startswith("Ready for the quiz?")
     profile = await own_profile(embedded, chat)
     assert profile is not None
@@ -114,7 +116,7 @@ async def test_parent_signs_up_and_adds_two_children(embedded: Services) -> None
         assert f"Please check {name}'s details" in chat.last_text
         await chat.press("Add my child")
         assert chat.texts()[-2] == f"🎉 {name} is added!"
-        assert chat.last_text.startswith("Ready for the quiz?")
+        assert chat.last_text.startswith(f"Ready for {name}'s quiz?")
     await chat.press("That's all")
     parent = await own_profile(embedded, chat)
     assert parent is not None and parent.role is Role.PARENT and parent.active
@@ -159,7 +161,7 @@ async def test_bad_names_are_asked_again_and_nothing_is_stored(
 
 @pytest.mark.parametrize(
     "text",
-    ["twelve", "5", "17", "-3", "12.5", "1e3", "<b>12</b>", "12; DROP TABLE", "🔟", "x" * 4000],
+    ["twelve", "5", "-3", "12.5", "1e3", "<b>12</b>", "12; DROP TABLE", "🔟", "x" * 4000],
 )
 async def test_bad_ages_are_asked_again(embedded: Services, text: str) -> None:
     chat = ChatDriver(embedded.engine, language_code="en")
@@ -348,3 +350,35 @@ async def test_full_registration_on_every_backend(on_every_backend: Services) ->
     await chat.press("Yes, sign me up")
     profile = await own_profile(on_every_backend, chat)
     assert profile is not None and profile.active and profile.nickname == "Zoë"
+
+
+async def test_someone_too_old_is_told_once_and_nothing_is_kept(embedded: Services) -> None:
+    chat = ChatDriver(embedded.engine, language_code="en")
+    await chat.send("/start")
+    assert "The quiz is for ages 6 to 16." in chat.last_text
+    await chat.press("young person")
+    await chat.send("Daan")
+    await chat.send("17")
+    said = chat.last_text
+    assert said.startswith("The quiz is for ages 6 to 16, so 17 is too old for it.")
+    assert "I've deleted what you typed" in said and chat.mine()[-1].keyboard is None
+    assert await own_profile(embedded, chat) is None  # no draft left behind
+    await chat.send("hello")  # no question is asked again
+    assert "How old are you" not in chat.last_text
+
+
+async def test_a_parent_who_types_a_too_high_age_for_a_child_may_correct_it(
+    embedded: Services,
+) -> None:
+    chat = ChatDriver(embedded.engine, language_code="en")
+    await chat.send("/start")
+    await chat.press("parent or guardian")
+    for answer in ("Anna", "Jansen", "anna@example.nl", "Kerkstraat 1, Zwolle"):
+        await chat.send(answer)
+    await chat.press("I agree, sign me up")
+    await chat.press("Add a child")
+    await chat.send("Tim")
+    await chat.send("61")  # a slip of the finger
+    assert "61 is too old" in chat.texts()[-2]
+    await chat.press("8")  # asked again, and it goes on
+    assert "Tim" in chat.last_text

@@ -213,6 +213,27 @@ async def test_dates_and_labels_are_in_the_readers_language(bot: Services) -> No
     assert "vraag" in post and "question" not in post
 
 
+async def test_after_asking_a_person_mid_quiz_one_button_leads_back(bot: Services) -> None:
+    person = ChatDriver(bot.engine, user_id=8_200_060, language_code="en")
+    await person.send("/start")
+    await person.press("young person")
+    await person.send("Zoë")
+    await person.press("16")
+    await person.send("zoe@example.nl")
+    await person.send("de Vries")
+    await person.send("Dorpsstraat 1, Ede")
+    await person.press("2 to 4")
+    await person.press("Yes, sign me up")
+    await person.press("Start the quiz")
+    keyboard = person.mine()[-1].keyboard
+    assert keyboard is not None
+    await person.press(keyboard[0][0].text)  # the first answer to question 1
+    assert "Question 2 of" in person.last_text
+    await ask(person, text="How long does the quiz take?")
+    await person.press("Go on with the quiz")
+    assert "Question 2 of" in person.last_text
+
+
 async def test_two_misunderstood_texts_offer_a_person(bot: Services) -> None:
     person = ChatDriver(bot.engine, user_id=8_200_002, language_code="en")
     await person.send("blue")
