@@ -15,7 +15,6 @@ from storage.crypto import FieldCipher
 from storage.errors import NotFound
 from storage.keys import KeyRing
 from storage.models import AccountRow, PersonRow, RequestRow, RoleRow
-from storage.requests import OPEN_STATUSES
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,15 +43,15 @@ _BY_TELEGRAM: Final = select(AccountRow).where(AccountRow.tg_index == bindparam(
 
 
 def _unused(before: datetime) -> ColumnElement[bool]:
-    """An account made before ``before`` that holds nothing: no profile, no role, no open
-    request (what :meth:`AccountRepository.in_use` looks for)."""
+    """An account made before ``before`` that holds nothing: no profile, no role, no request
+    (what :meth:`AccountRepository.in_use` looks for). A request, even a closed one, keeps it:
+    the person may reply to it (which opens it again), and only /forget also blanks their words
+    in the admin chat."""
     return (
         (AccountRow.created_at < before)
         & ~exists().where(PersonRow.account_id == AccountRow.id)
         & ~exists().where(RoleRow.account_id == AccountRow.id)
-        & ~exists().where(
-            RequestRow.account_id == AccountRow.id, RequestRow.status.in_(OPEN_STATUSES)
-        )
+        & ~exists().where(RequestRow.account_id == AccountRow.id)
     )
 
 
@@ -127,16 +126,15 @@ class AccountRepository:
 
     async def in_use(self, account_id: uuid.UUID, *, besides: Sequence[uuid.UUID] = ()) -> bool:
         """Whether the account holds anything beyond the profiles ``besides``: another profile
-        (with its consents), a role, or an open request. If not, it can go with them."""
+        (with its consents), a role, or a request (see ``_unused``). If not, it can go with
+        them."""
         others = select(PersonRow.id).where(PersonRow.account_id == account_id)
         if besides:
             others = others.where(PersonRow.id.not_in(list(besides)))
         for query in (
             others,
             select(RoleRow.id).where(RoleRow.account_id == account_id),
-            select(RequestRow.id).where(
-                RequestRow.account_id == account_id, RequestRow.status.in_(OPEN_STATUSES)
-            ),
+            select(RequestRow.id).where(RequestRow.account_id == account_id),
         ):
             if await self._session.scalar(query.limit(1)) is not None:
                 return True

@@ -156,6 +156,7 @@ class RequestRepository:
         request_id: uuid.UUID,
         *,
         if_status: str | None = None,
+        if_unchanged: Request | None = None,
         status: str | None = None,
         extended: bool | None = None,
         assignee_id: uuid.UUID | None = None,
@@ -167,8 +168,10 @@ class RequestRepository:
     ) -> bool:
         """Change what is given; the rest stays (``reopen`` also clears ``closed_at``).
 
-        With ``if_status`` only while the request is still in that status: False means someone
-        else moved it between our read and this write (two admins pressing at once).
+        With ``if_status`` only while the request is still in that status; with ``if_unchanged``
+        only while its status, extension and assignee are still as read (steps that keep the
+        status, like a second /extend, must not pass either). False means someone else changed
+        it between our read and this write (two admins pressing at once).
         """
         values: dict[str, object] = {
             name: value
@@ -188,6 +191,15 @@ class RequestRepository:
         query = update(RequestRow).where(RequestRow.id == request_id).values(**values)
         if if_status is not None:
             query = query.where(RequestRow.status == if_status)
+        if if_unchanged is not None:
+            seen = if_unchanged
+            query = query.where(
+                RequestRow.status == seen.status,
+                RequestRow.extended == seen.extended,
+                RequestRow.assignee_id.is_(None)
+                if seen.assignee_id is None
+                else RequestRow.assignee_id == seen.assignee_id,
+            )
         result = await self._session.execute(query)
         return bool(getattr(result, "rowcount", 0) == 1)
 

@@ -17,6 +17,7 @@ from dialogs.effects import Button, Effect, Send
 from dialogs.i18n import Texts, Translator
 from dialogs.markup import escape
 from dialogs.payload import Payload, PayloadCodec
+from dialogs.registration import guardian
 from dialogs.registration.fields import FieldName
 from dialogs.registration.steps import Step, following, steps_for
 from dialogs.settings import DialogSettings
@@ -60,8 +61,14 @@ class ConsentAnswered:
 
 
 async def _renewal_open(uow: UnitOfWork, child: Profile, settings: DialogSettings) -> bool:
-    """A signed-up child whose parent decides has not agreed to this policy version yet."""
-    if child.status is not ProfileStatus.ACTIVE or not settings.fields.parent_decides(child):
+    """A child whose parent decides and already said yes once (signed up, or still finishing
+    the sign-up) has not agreed to this policy version yet."""
+    if not settings.fields.parent_decides(child) or child.status not in (
+        ProfileStatus.ACTIVE,
+        ProfileStatus.DRAFT,
+    ):
+        return False
+    if not await guardian.parent_said_yes(uow, child.id):
         return False
     account = await uow.accounts.by_id(child.account_id)
     return account is not None and account.policy_version not in (None, settings.policy_version)

@@ -20,7 +20,7 @@ from dialogs.effects import Button
 from dialogs.i18n import N_
 from dialogs.markup import escape
 from dialogs.payload import Payload
-from dialogs.registration import guardian, mails
+from dialogs.registration import consent, guardian, mails
 from dialogs.registration.fields import (
     MAX_LAST_NAME,
     MAX_NICKNAME,
@@ -76,7 +76,7 @@ async def mail_parent_consent(ctx: Context, profile: Profile) -> None:
     )
     url = f"{settings.public_url}/consent/{token}"
     child, limit = profile.nickname or "", settings.fields.consent_age
-    if profile.status is ProfileStatus.ACTIVE:  # already plays: a new policy version to agree to
+    if await guardian.parent_said_yes(ctx.uow, profile.id):  # a new policy version to agree to
         mail = mails.consent_renewal(
             ctx.texts,
             to=profile.email,
@@ -230,7 +230,7 @@ class RegistrationFlow:
 
     async def _too_old(self, ctx: Context, subject: Profile, problem: Problem) -> None:
         """Someone older than the quiz is for: say so once, keep nothing, no question again."""
-        await ctx.uow.people.delete(subject.id)
+        await consent.discard(ctx.uow, subject, status=ProfileStatus.DRAFT)  # the account too
         ctx.go(None)
         ctx.new_screen()
         ctx.say(

@@ -19,8 +19,9 @@ import structlog
 from dialogs.assessment.flow import go_on_keyboard
 from dialogs.context import Context, keyboard
 from dialogs.effects import Effect, Send
+from dialogs.events import ChatKind
 from dialogs.i18n import CALENDAR, N_, Texts, Translator, long_date
-from dialogs.markup import escape
+from dialogs.markup import escape, pack
 from dialogs.payload import Payload
 from dialogs.requests.deadlines import can_extend, due_date, extended_due_date
 from dialogs.requests.errors import IllegalTransition
@@ -207,12 +208,14 @@ class RequestsFlow:
         log.info("request_received", type=kind.value)
         post_request(ctx, self._admin_chat, request, message)
         ctx.go(None)
+        go_on = await go_on_keyboard(ctx)  # back to an unfinished quiz, if there is one
         ctx.say(
             ctx._(
                 "Thank you! Your message has number {number}. A person will answer by {date} "
                 "at the latest, usually much sooner."
             ).format(number=request.number, date=long_date(ctx.texts, request.due_at)),
-            await go_on_keyboard(ctx),  # back to an unfinished quiz, if there is one
+            go_on,
+            personal=go_on is not None,  # its button may name a child: /forget deletes it
         )
 
     async def _person_replied(self, ctx: Context, number: int, message: str) -> None:
@@ -249,7 +252,8 @@ class RequestsFlow:
                 )
             )
         ctx.go(None)
-        ctx.say(ctx._("Sent! A person will read it soon."), await go_on_keyboard(ctx))
+        go_on = await go_on_keyboard(ctx)
+        ctx.say(ctx._("Sent! A person will read it soon."), go_on, personal=go_on is not None)
 
     # --- admins -------------------------------------------------------------------------------
 
@@ -286,7 +290,7 @@ class RequestsFlow:
             return None
         moved = await ctx.uow.requests.update(
             request.id,
-            if_status=request.status,
+            if_unchanged=request,
             status=state.status.value,
             extended=state.extended,
             **changes,  # type: ignore[arg-type]
@@ -347,7 +351,17 @@ class RequestsFlow:
             now=ctx.now,
             subject=f"request:{request.id}",
         )
-        ctx.say_lines(lines)
+        if ctx.incoming.chat_kind is ChatKind.PRIVATE:
+            ctx.say_lines(lines)
+            return
+        # Asked in the admin group: the thread goes to the admin alone. Posts in the group are
+        # blanked when the person uses /forget; a copy there could not be.
+        ctx.effects.extend(Send(ctx.user_id, text) for text in pack(lines))
+        ctx.say(
+            ctx._("📬 I've sent request {number} to you in a private chat.").format(
+                number=request.number
+            )
+        )
 
     async def assign_command(self, ctx: Context, args: str) -> None:
         """/assign N: take the request on."""

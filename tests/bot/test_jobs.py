@@ -203,27 +203,32 @@ async def test_accounts_nobody_signed_up_with_go_after_draft_days(services: Serv
     await zoe.press("2 to 4")
     await zoe.press("Yes, sign me up")
     now = services.engine.clock()
+    answered = await account_without_profile(services, 9_400_015)
     async with services.db.unit_of_work() as uow:
         admin_account = await uow.accounts.by_telegram(admin.user.id)
         asker_account = await uow.accounts.by_telegram(asker.user.id)
-        assert admin_account is not None and asker_account is not None
+        answered_account = await uow.accounts.by_telegram(answered.user.id)
+        assert admin_account and asker_account and answered_account
         await uow.organisations.grant(
             admin_account.id, RoleKind.PLATFORM_ADMIN, organisation_id=None, now=now
         )
-        await uow.requests.create(
-            type="access",
-            account_id=asker_account.id,
-            contact=None,
-            received_at=now,
-            due_at=now + timedelta(days=30),
-        )
+        for account, status in ((asker_account, "new"), (answered_account, "done")):
+            request = await uow.requests.create(
+                type="access",
+                account_id=account.id,
+                contact=None,
+                received_at=now,
+                due_at=now + timedelta(days=30),
+            )
+            await uow.requests.update(request.id, status=status)
         await uow.commit()
     retention = Retention(services)
     assert await retention.purge_unused_accounts(now + timedelta(days=29)) == 0
     assert await retention.purge_unused_accounts(now + timedelta(days=31)) == 1
     async with services.db.unit_of_work() as uow:
         assert await uow.accounts.by_telegram(lone.user.id) is None  # Telegram id and language
-        for kept in (admin, asker, zoe):  # a role, an open request, a profile
+        # A role, an open request, a closed one (a reply opens it again), a profile.
+        for kept in (admin, asker, answered, zoe):
             assert await uow.accounts.by_telegram(kept.user.id) is not None
     await lone.send("/start")  # coming back later is a fresh start
     assert "<b>Who is chatting?</b>" in lone.last_text

@@ -513,6 +513,30 @@ async def test_parent_approves_a_new_policy_version_on_the_web(db_site: Site) ->
         assert r.status == 410
 
 
+async def test_a_child_still_signing_up_can_get_a_new_policy_version_approved(
+    site: Site,
+) -> None:
+    """The parent said yes; before Sam finished, the policy changed: Sam is not stuck."""
+    chat = await child_asks_consent(site)
+    [mail] = await site.send_mail()
+    path = link_in(mail, "consent")
+    _, csrf = await site.form(path)
+    async with site.client.post(
+        site.url(path), data={"csrf": csrf, "answer": "approve"}, allow_redirects=False
+    ) as response:
+        assert response.status == 303
+    seen = {m["Message-ID"] for m in await site.send_mail()}
+    renewal = await renewal_link(site, chat, seen)  # checks the mail is the renewal one
+    _, csrf = await site.form(renewal)  # was 410 "no longer open"
+    async with site.client.post(
+        site.url(renewal), data={"csrf": csrf, "answer": "approve"}
+    ) as response:
+        assert response.status == 200
+    assert await policy_version_of(site, chat) == "2.0"
+    await chat.send("/start")  # Sam goes on signing up
+    assert "We updated our privacy promise" not in chat.last_text
+
+
 async def test_a_no_to_a_new_policy_version_deletes_nothing(site: Site) -> None:
     chat = await child_with_consent(site)
     seen = {m["Message-ID"] for m in await site.send_mail()}

@@ -110,6 +110,12 @@ async def test_personal_commands_in_a_group_point_to_the_private_chat(bot: Servi
     # The admin group is where requests belong: the admin commands work there.
     listed = await in_group(admin, ADMIN_CHAT, "/requests")
     assert listed and listed[0].chat_id == ADMIN_CHAT and "#" in listed[0].text
+    # A thread asked for in the group goes to the admin alone: a copy there could not be blanked.
+    number = int(re.findall(r"#(\d+)", listed[0].text)[0])
+    shown = await in_group(admin, ADMIN_CHAT, f"/request {number}")
+    assert [s.chat_id for s in shown] == [ADMIN, ADMIN_CHAT]
+    assert "Kerkstraat" in shown[0].text and "Kerkstraat" not in shown[1].text
+    assert shown[1].text == f"📬 I've sent request {number} to you in a private chat."
     # ...and nothing else does.
     mine = await in_group(admin, ADMIN_CHAT, "/mydata")
     assert mine[0].text.startswith("I only answer that in a private chat.")
@@ -280,6 +286,24 @@ async def test_a_step_on_a_request_someone_else_just_moved_does_not_overwrite_it
         assert not await uow.requests.update(seen.id, if_status=seen.status, status="rejected")
         now = await uow.requests.by_number(number)
         assert now is not None and now.status == "in_progress"
+
+
+async def test_a_step_that_keeps_the_status_is_refused_on_an_old_reading(bot: Services) -> None:
+    person = ChatDriver(bot.engine, user_id=8_200_032, language_code="en")
+    number = await ask(person)
+    admin = ChatDriver(bot.engine, user_id=ADMIN, language_code="en", messenger=person.messenger)
+    await admin.send(f"/assign {number}")
+    async with bot.db.unit_of_work() as uow:
+        seen = await uow.requests.by_number(number)  # a second admin reads it...
+        assert seen is not None and not seen.extended
+    await admin.send(f"/extend {number} We need the archive.")  # ...the first extends it
+    async with bot.db.unit_of_work() as uow:
+        # The second admin's step, on the old reading, must not undo the extension.
+        assert not await uow.requests.update(
+            seen.id, if_unchanged=seen, status=seen.status, extended=False
+        )
+        now = await uow.requests.by_number(number)
+        assert now is not None and now.extended
 
 
 async def test_two_admins_closing_a_request_at_once_tell_the_person_once(
