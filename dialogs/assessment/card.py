@@ -56,10 +56,10 @@ def render_card(
     name = person.nickname or ""
     parts: list[str] = []
     if person.role is Role.CHILD:
-        parts.append(_("Result of {name}:").format(name=escape(name)))
+        parts.append(_("{name}'s result:").format(name=escape(name)))
     parts.append(f"<b>{escape(line)}</b>")
     caption = (
-        _("Result of {name}:").format(name=name) + " " + line if person.role is Role.CHILD else line
+        _("{name}'s result:").format(name=name) + " " + line if person.role is Role.CHILD else line
     )
     if not result.complete:
         return ResultCard("\n\n".join(parts), line, (), "", caption)

@@ -32,7 +32,7 @@ from dialogs.i18n import N_
 from dialogs.markup import escape
 from dialogs.payload import Payload
 from storage.assessments import Answer, Session
-from storage.models import Role
+from storage.models import ProfileStatus, Role
 from storage.people import Profile
 
 log = structlog.get_logger(__name__)
@@ -136,7 +136,7 @@ class AssessmentFlow:
         """The button that goes on with ``person``'s open quiz, as the home screen shows it."""
         own = players.own
         if own is not None and own.role is Role.PARENT:
-            label = ctx._("▶️ Go on: {name}").format(name=person.nickname or "")
+            label = ctx._("▶️ Go on with {name}'s quiz").format(name=person.nickname or "")
         else:
             label = ctx._("▶️ Go on with the quiz")
         return ctx.button(label, CODE, "go", players.arg_of(person), timeless=True)
@@ -211,6 +211,9 @@ class AssessmentFlow:
         """/result: the latest result again (a parent chooses the child)."""
         players = await self._players(ctx)
         done = [p for p in players.all if await ctx.uow.assessments.latest_complete(p.id)]
+        if not done and not players.all:  # not signed up (yet): say what comes first
+            await self._not_ready(ctx, players)
+            return
         if not done:
             ctx.say(ctx._("There is no result yet. Tap /start to do the quiz."))
             return
@@ -253,6 +256,8 @@ class AssessmentFlow:
         own = players.own
         if own is not None and own.role is Role.PARENT:
             ctx.say(ctx._("First add a child: tap /start."))
+        elif own is not None and own.status is ProfileStatus.AWAITING_CONSENT:
+            ctx.say(ctx._("First your parent has to say yes. Then you can do the quiz. 🙂"))
         elif own is not None and not own.active and own.role is Role.SELF:
             ctx.say(ctx._("You can start the quiz once you're signed up. Tap /start."))
         else:

@@ -150,9 +150,11 @@ class EditFlow:
         if await self._may_reset_password(ctx, person):
             buttons.append([ctx.button(ctx._("🔑 New password link"), CODE, "password")])
         ctx.show(
-            ctx._("What do you want to change for {name}?").format(
-                name=escape(person.nickname or "")
-            ),
+            (
+                ctx._("What do you want to change for {name}?")
+                if person.role is Role.CHILD
+                else ctx._("What do you want to change?")
+            ).format(name=escape(person.nickname or "")),
             keyboard(*buttons),
         )
 
@@ -418,7 +420,12 @@ class EditFlow:
         else:
             return None
         return parent_notice(
-            ctx.texts, to=person.email, child=child, change=change, contact=self._contact
+            ctx.texts,
+            to=person.email,
+            child=child,
+            change=change,
+            contact=self._contact,
+            answered=person.status is not ProfileStatus.AWAITING_CONSENT,
         )
 
     async def _saved(self, ctx: Context, person: Profile, *, parent_told: bool = False) -> None:

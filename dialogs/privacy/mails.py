@@ -163,19 +163,31 @@ def masked(email: str) -> str:
     return f"{local[:1]}•••@{domain}"
 
 
-def parent_notice(texts: Texts, *, to: str, child: str, change: str, contact: str) -> Mail:
-    """Tell the parent who gave consent that their child changed what decides who consents.
+def parent_notice(
+    texts: Texts, *, to: str, child: str, change: str, contact: str, answered: bool = True
+) -> Mail:
+    """Tell the parent on file that their child changed what decides who consents.
 
-    ``change`` is the translated sentence saying what changed (see ``dialogs.privacy.edit``).
+    ``change`` is the translated sentence saying what changed (see ``dialogs.privacy.edit``);
+    ``answered``: the parent gave permission (otherwise they were only asked, and must not read
+    that they gave it).
     """
     _ = texts.gettext
-    paragraphs = [
-        _("Hello,"),
-        change,
+    why = (
         _(
             "You get this e-mail because you gave permission for {child} to use the Play Style "
             "bot. If this change is not right, please write to {contact}."
-        ).format(child=child, contact=contact),
+        )
+        if answered
+        else _(
+            "You get this e-mail because {child} gave your address to ask for your permission. "
+            "If this change is not right, please write to {contact}."
+        )
+    )
+    paragraphs = [
+        _("Hello,"),
+        change,
+        why.format(child=child, contact=contact),
         _("The Play Style bot"),
     ]
     return Mail(

@@ -20,7 +20,7 @@ from dialogs.effects import Button
 from dialogs.i18n import N_
 from dialogs.markup import escape
 from dialogs.payload import Payload
-from dialogs.registration import consent, guardian, mails
+from dialogs.registration import guardian, mails
 from dialogs.registration.fields import (
     MAX_LAST_NAME,
     MAX_NICKNAME,
@@ -230,7 +230,8 @@ class RegistrationFlow:
 
     async def _too_old(self, ctx: Context, subject: Profile, problem: Problem) -> None:
         """Someone older than the quiz is for: say so once, keep nothing, no question again."""
-        await consent.discard(ctx.uow, subject, status=ProfileStatus.DRAFT)  # the account too
+        # The profile goes; the account (their language) goes with the unused-account purge.
+        await ctx.uow.people.delete(subject.id)
         ctx.go(None)
         ctx.new_screen()
         ctx.say(

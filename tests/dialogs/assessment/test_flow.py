@@ -160,9 +160,9 @@ async def test_parent_chooses_which_child_answers(
     assert "Ask your child" not in chat.last_text  # the questions speak to Tim
     for _ in range(10):
         await pick_style(chat, "mover")
-    assert "Result of Tim:" in chat.last_text
+    assert "Tim's result:" in chat.last_text
     [photo] = [m for m in chat.messenger.messages if m.kind == "photo"]
-    assert photo.text.startswith("Result of Tim: ")  # the name is under the picture...
+    assert photo.text.startswith("Tim's result: ")  # the name is under the picture...
     assert titles == ["Your child's play style"]  # ...never in the picture, which is cached
     await chat.send("/start")
     await chat.press("Quiz for Mila")
@@ -295,7 +295,7 @@ async def test_under_16_without_consent_cannot_start(embedded: Services) -> None
     await chat.send("parent@example.nl")
     await chat.press("Yes, send it")
     await chat.send("/retake")
-    assert chat.last_text == "You can start the quiz once you're signed up. Tap /start."
+    assert chat.last_text == "First your parent has to say yes. Then you can do the quiz. 🙂"
     forged = embedded.engine.codec.encode(
         __import__("dialogs.payload", fromlist=["Payload"]).Payload(
             flow="as", action="go", arg="me", screen=0

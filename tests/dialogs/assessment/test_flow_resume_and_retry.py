@@ -135,8 +135,8 @@ async def test_a_parent_switching_children_keeps_each_ones_progress(embedded: Se
     await pick_style(chat, "maker")
     await chat.send("/start")
     labels = [label for label, action, _ in decoded(chat) if action == "go"]
-    assert labels == ["▶️ Go on: Tim", "▶️ Go on: Mila"]
-    await chat.press("Go on: Tim")
+    assert labels == ["▶️ Go on with Tim's quiz", "▶️ Go on with Mila's quiz"]
+    await chat.press("Go on with Tim's quiz")
     assert "Question 6 of 10" in chat.last_text
     await pick_style(chat, "mover")  # the answer goes to Tim's session
     [tim] = await history(embedded, chat.user.id, "Tim")
@@ -144,7 +144,7 @@ async def test_a_parent_switching_children_keeps_each_ones_progress(embedded: Se
     assert (tim.status, mila.status) == (SessionStatus.OPEN, SessionStatus.OPEN)
     assert (await answer_count(embedded, tim), await answer_count(embedded, mila)) == (6, 1)
     await chat.send("/start")
-    await chat.press("Go on: Mila")
+    await chat.press("Go on with Mila's quiz")
     assert "Question 2 of 14" in chat.last_text
     await chat.send("/retake")
     await chat.press("Tim")

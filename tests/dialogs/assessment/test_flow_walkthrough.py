@@ -198,7 +198,7 @@ async def test_a_parent_hands_the_quiz_over_by_name(embedded: Services) -> None:
         prompt = chat.last_text.rsplit("\n\n", 1)[1]
         assert prompt in KIDS_PROMPTS and not prompt.startswith("Ask your child")
         await pick_style(chat, "mover")
-    assert "Result of Tim:" in chat.last_text
+    assert "Tim's result:" in chat.last_text
     assert "15-minute" not in chat.last_text  # the starter tier promises no time its ideas break
     assert "Let's find a short, fun idea to play outside!" in chat.last_text
 
@@ -225,11 +225,11 @@ async def test_a_quiz_begun_on_an_earlier_version_goes_on_with_it(embedded: Serv
         )
         await uow.commit()
     await chat.send("/start")
-    await chat.press("Go on: Tim")
+    await chat.press("Go on with Tim's quiz")
     assert "Ask your child: at the park" in chat.last_text  # the words it began with
     for _ in range(10):
         await pick_style(chat, "maker")
-    assert "Result of Tim:" in chat.last_text and "Maker" in chat.last_text
+    assert "Tim's result:" in chat.last_text and "Maker" in chat.last_text
 
 
 def leaning_picks() -> list[str]:

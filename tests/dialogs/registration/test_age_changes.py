@@ -8,6 +8,7 @@ plays without a parent's yes, and nothing is kept that the age does not allow.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
 
 import pytest
 
@@ -242,6 +243,15 @@ async def test_turning_16_while_waiting_closes_the_request_and_sam_goes_on(
     assert chat.texts()[-2].startswith("You're 16 now, so you decide yourself.")
     assert chat.last_text.startswith("What is your e-mail address?")
     assert await outbox_count(embedded, "parent_notice") == 1
+    async with embedded.db.unit_of_work() as uow:  # read, not sent: rolled back
+        queued = await uow.outbox.claim_due(
+            now=embedded.engine.clock() + timedelta(minutes=1),
+            limit=10,
+            lease=timedelta(minutes=5),
+        )
+    [notice] = [q.mail for q in queued if q.purpose == "parent_notice"]
+    assert "gave your address to ask for your permission" in notice.text
+    assert "you gave permission" not in notice.text  # the parent never answered
     profile = await profile_of(embedded, chat)
     assert (profile.age, profile.status, profile.step, profile.email) == (
         16,
@@ -314,3 +324,12 @@ async def test_back_from_the_first_question_then_typing_asks_for_a_button(
     assert chat.texts()[-2] == "Please tap one of the buttons."
     assert "<b>Who is chatting?</b>" in chat.last_text
     assert await own_profile(embedded, chat) is None
+
+
+async def test_a_child_waiting_for_the_parent_hears_what_comes_first(
+    embedded: Services,
+) -> None:
+    chat = await waiting_for_the_parent(embedded)
+    for command in ("/retake", "/result"):
+        await chat.send(command)
+        assert chat.last_text == "First your parent has to say yes. Then you can do the quiz. 🙂"
