@@ -96,13 +96,19 @@ def build(
         for consent in rows.get("consents", []):
             if consent.get("person_id") != person.id:
                 continue
-            given = consent["given_at"].date() if consent.get("given_at") else "?"
+            given = long_date(texts, consent["given_at"]) if consent.get("given_at") else "?"
             if consent.get("organisation_id"):
                 name = organisations.get(consent["organisation_id"], "?")
                 state = _("stopped") if consent.get("withdrawn_at") else _("sees your data")
                 lines.append(
                     _("Organisation {org}: {state} (since {date})").format(
                         org=escape(name), state=state, date=given
+                    )
+                )
+            elif consent.get("withdrawn_at"):  # kept as proof, no longer in force
+                lines.append(
+                    _("Agreed to privacy policy {version} on {date} (no longer in force)").format(
+                        version=escape(consent.get("policy_version", "?")), date=given
                     )
                 )
             else:

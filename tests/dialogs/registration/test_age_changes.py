@@ -115,6 +115,9 @@ async def test_saying_you_are_younger_after_signing_up_goes_the_parents_way(bot:
     waiting = await profile_of(bot, zoe)
     assert (waiting.status, waiting.email) == (ProfileStatus.AWAITING_CONSENT, "mum@example.nl")
     assert await outbox_count(bot, "consent") == 1
+    await zoe.send("/mydata")  # the withdrawn yes stays on record, marked as no longer in force
+    summary = next(t for t in reversed(zoe.texts()) if "Everything I keep" in t)
+    assert "(no longer in force)" in summary and "-20" not in summary  # dates read as words
 
 
 async def test_no_keeps_the_age_and_everything_else(embedded: Services) -> None:
