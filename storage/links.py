@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import LinkPurpose, LinkRow
@@ -113,6 +113,14 @@ class LinkRepository:
             .values(used_at=now)
         )
         return bool(getattr(result, "rowcount", 0) == 1)
+
+    async def newest(self, person_id: uuid.UUID, purpose: LinkPurpose) -> datetime | None:
+        """When the person's newest link of one purpose was made (None: there is none)."""
+        return await self._session.scalar(
+            select(func.max(LinkRow.created_at)).where(
+                LinkRow.person_id == person_id, LinkRow.purpose == purpose.value
+            )
+        )
 
     async def revoke(
         self,

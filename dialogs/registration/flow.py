@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Final
 
 import structlog
@@ -125,6 +126,10 @@ async def mail_password_link(ctx: Context, profile: Profile) -> bool:
     )
     await ctx.uow.outbox.add(mail, purpose="password", person_id=profile.id, now=ctx.now)
     return True
+
+
+RESEND_AFTER: Final = timedelta(minutes=10)
+"""How long after a consent mail the child may have it sent again."""
 
 
 class RegistrationFlow:
@@ -636,6 +641,22 @@ class RegistrationFlow:
         own = who.own
         if own is None or own.status is not ProfileStatus.AWAITING_CONSENT:
             await self._already_answered(ctx, own)
+            return
+        sent = await ctx.uow.links.newest(own.id, LinkPurpose.CONSENT)
+        if sent is not None and ctx.now - sent < RESEND_AFTER:
+            # Each mail makes the one before stop working: a parent opening the first of five
+            # would find a dead link. Once in a while is enough.
+            minutes = max(1, round((RESEND_AFTER - (ctx.now - sent)).total_seconds() / 60))
+            ctx.answer(
+                ctx.ngettext(
+                    "I sent it just now. Ask your parent to look in their spam folder too. "
+                    "You can send it again in {n} minute.",
+                    "I sent it just now. Ask your parent to look in their spam folder too. "
+                    "You can send it again in {n} minutes.",
+                    minutes,
+                ).format(n=minutes),
+                alert=True,
+            )
             return
         if await self._send_consent_request(ctx, own):
             ctx.answer(ctx._("Sent again."))

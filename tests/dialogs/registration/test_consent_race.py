@@ -14,6 +14,7 @@ import pytest
 
 from bot.config import Settings
 from bot.services import Services, build_services
+from dialogs.effects import AnswerCallback
 from dialogs.registration import consent
 from dialogs.registration.flow import RegistrationFlow, Who
 from storage.consents import ConsentScope
@@ -124,10 +125,29 @@ async def test_change_status_is_a_compare_and_set(bot: Services) -> None:
     assert done.registered_at is not None
 
 
+def later(bot: Services, minutes: int = 11) -> None:
+    """Move the bot's clock past the wait between two consent mails."""
+    clock = bot.engine.clock
+    bot.engine.clock = lambda: clock() + timedelta(minutes=minutes)
+
+
+async def test_send_again_waits_a_while_so_the_first_link_keeps_working(bot: Services) -> None:
+    chat = await waiting(bot)
+    assert len(await mailed_consent_tokens(bot)) == 1
+    effects = await chat.press("Send the e-mail again")
+    [answer] = [e for e in effects if isinstance(e, AnswerCallback)]
+    assert answer.text is not None and answer.text.startswith("I sent it just now.")
+    assert await mailed_consent_tokens(bot) == []  # no second mail: the first link still works
+    later(bot)
+    await chat.press("Send the e-mail again")
+    assert len(await mailed_consent_tokens(bot)) == 1
+
+
 async def test_send_again_after_the_parent_said_yes(bot: Services) -> None:
     chat = await waiting(bot)
     [token] = await mailed_consent_tokens(bot)
     assert not isinstance(await parent_says_yes(bot, token), LinkProblem)
+    later(bot)
     await chat.press("Send the e-mail again")  # the old waiting screen
     await assert_the_yes_stands(bot, chat)
 
@@ -149,6 +169,7 @@ async def test_send_again_while_the_parent_says_yes(
         return who
 
     monkeypatch.setattr(RegistrationFlow, "_who", read_then_the_parent_answers)
+    later(bot)
     await chat.press("Send the e-mail again")
     monkeypatch.undo()
     [outcome] = answered

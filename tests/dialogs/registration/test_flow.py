@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 
@@ -93,6 +94,10 @@ async def test_child_under_16_gives_only_what_is_needed_to_ask_the_parent(
     assert await outbox_count(embedded, "consent") == 1
     await chat.send("/start")
     assert chat.last_text.startswith("We wachten tot je ouder")
+    await chat.press("Stuur de e-mail nog eens")  # straight away: the first link must stay good
+    assert await outbox_count(embedded, "consent") == 1
+    clock = embedded.engine.clock
+    embedded.engine.clock = lambda: clock() + timedelta(minutes=11)
     await chat.press("Stuur de e-mail nog eens")
     assert await outbox_count(embedded, "consent") == 2
 
