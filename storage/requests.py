@@ -155,7 +155,6 @@ class RequestRepository:
         self,
         request_id: uuid.UUID,
         *,
-        if_status: str | None = None,
         if_unchanged: Request | None = None,
         status: str | None = None,
         extended: bool | None = None,
@@ -168,10 +167,9 @@ class RequestRepository:
     ) -> bool:
         """Change what is given; the rest stays (``reopen`` also clears ``closed_at``).
 
-        With ``if_status`` only while the request is still in that status; with ``if_unchanged``
-        only while its status, extension and assignee are still as read (steps that keep the
-        status, like a second /extend, must not pass either). False means someone else changed
-        it between our read and this write (two admins pressing at once).
+        With ``if_unchanged`` only while its status, extension and assignee are still as read
+        (steps that keep the status, like a second /extend, must not pass either). False means
+        someone else changed it between our read and this write (two admins pressing at once).
         """
         values: dict[str, object] = {
             name: value
@@ -189,8 +187,6 @@ class RequestRepository:
         if reopen:
             values["closed_at"] = None
         query = update(RequestRow).where(RequestRow.id == request_id).values(**values)
-        if if_status is not None:
-            query = query.where(RequestRow.status == if_status)
         if if_unchanged is not None:
             seen = if_unchanged
             query = query.where(

@@ -75,29 +75,17 @@ async def mail_parent_consent(ctx: Context, profile: Profile) -> None:
         now=ctx.now,
         valid_for=settings.consent_valid,
     )
-    url = f"{settings.public_url}/consent/{token}"
-    child, limit = profile.nickname or "", settings.fields.consent_age
-    if await guardian.parent_said_yes(ctx.uow, profile.id):  # a new policy version to agree to
-        mail = mails.consent_renewal(
-            ctx.texts,
-            to=profile.email,
-            child=child,
-            age=profile.age,
-            limit=limit,
-            version=settings.policy_version,
-            url=url,
-            valid=settings.consent_valid,
-        )
-    else:
-        mail = mails.consent_request(
-            ctx.texts,
-            to=profile.email,
-            child=child,
-            age=profile.age,
-            limit=limit,
-            url=url,
-            valid=settings.consent_valid,
-        )
+    renewal = await guardian.parent_said_yes(ctx.uow, profile.id)  # a new policy version
+    mail = mails.consent_request(
+        ctx.texts,
+        to=profile.email,
+        child=profile.nickname or "",
+        age=profile.age,
+        limit=settings.fields.consent_age,
+        url=f"{settings.public_url}/consent/{token}",
+        valid=settings.consent_valid,
+        renewal_version=settings.policy_version if renewal else None,
+    )
     await ctx.uow.outbox.add(mail, purpose="consent", person_id=profile.id, now=ctx.now)
 
 

@@ -34,82 +34,63 @@ def days_of(valid: timedelta) -> int:
 
 
 def consent_request(
-    texts: Texts, *, to: str, child: str, age: int, limit: int, url: str, valid: timedelta
-) -> Mail:
-    """Ask a parent whether their child may register."""
-    _ = texts.gettext
-    days = days_of(valid)
-    paragraphs = [
-        _("Hello,"),
-        _(
-            "{child} ({age}) started the Play Style quiz in Telegram and gave this e-mail "
-            "address as their parent's or guardian's. Because {child} is under {limit}, we need "
-            "your permission first."
-        ).format(child=child, age=age, limit=limit),
-        texts.ngettext(
-            "Please read what we keep and answer with this link. It works once, for {days} day:",
-            "Please read what we keep and answer with this link. It works once, for {days} days:",
-            days,
-        ).format(days=days),
-    ]
-    after = [
-        _(
-            "If you do nothing, we delete what {child} told us when the link expires. "
-            "If you don't know {child}, you can ignore this e-mail."
-        ).format(child=child),
-        _("The Play Style bot"),
-    ]
-    return compose(
-        to=to,
-        subject=_("{child} would like to join the Play Style bot").format(child=child),
-        before=paragraphs,
-        url=url,
-        link_text=_("Read and answer"),
-        after=after,
-    )
-
-
-def consent_renewal(
     texts: Texts,
     *,
     to: str,
     child: str,
     age: int,
     limit: int,
-    version: str,
     url: str,
     valid: timedelta,
+    renewal_version: str | None = None,
 ) -> Mail:
-    """Ask the parent of a child who already plays to agree to a new privacy policy version."""
+    """Ask a parent whether their child may register; with ``renewal_version``, whether a child
+    the parent already said yes for may go on under that new privacy policy version."""
     _ = texts.gettext
     days = days_of(valid)
-    paragraphs = [
-        _("Hello,"),
-        _(
+    if renewal_version is None:
+        subject = _("{child} would like to join the Play Style bot")
+        why = _(
+            "{child} ({age}) started the Play Style quiz in Telegram and gave this e-mail "
+            "address as their parent's or guardian's. Because {child} is under {limit}, we need "
+            "your permission first."
+        )
+        link = texts.ngettext(
+            "Please read what we keep and answer with this link. It works once, for {days} day:",
+            "Please read what we keep and answer with this link. It works once, for {days} days:",
+            days,
+        )
+        if_nothing = _(
+            "If you do nothing, we delete what {child} told us when the link expires. "
+            "If you don't know {child}, you can ignore this e-mail."
+        )
+    else:
+        subject = _("May {child} keep using the Play Style quiz?")
+        why = _(
             "{child} ({age}) already uses the Play Style bot in Telegram. We updated our privacy "
             "promise to version {version}. Because {child} is under {limit}, we ask you to agree "
             "to it before {child} can go on."
-        ).format(child=child, age=age, version=version, limit=limit),
-        texts.ngettext(
+        )
+        link = texts.ngettext(
             "Please read what changed and answer with this link. It works once, for {days} day:",
             "Please read what changed and answer with this link. It works once, for {days} days:",
             days,
-        ).format(days=days),
-    ]
-    after = [
-        _(
+        )
+        if_nothing = _(
             "If you do nothing, we delete nothing, but {child} can't go on. {child} can delete "
             "everything with /forget in the chat."
-        ).format(child=child),
-        _("The Play Style bot"),
-    ]
+        )
     return compose(
         to=to,
-        subject=_("May {child} keep using the Play Style quiz?").format(child=child),
-        before=paragraphs,
+        subject=subject.format(child=child),
+        before=[
+            _("Hello,"),
+            why.format(child=child, age=age, limit=limit, version=renewal_version),
+            link.format(days=days),
+        ],
         url=url,
         link_text=_("Read and answer"),
-        after=after,
+        after=[if_nothing.format(child=child), _("The Play Style bot")],
     )
 
 

@@ -23,10 +23,12 @@ from __future__ import annotations
 import calendar
 from datetime import date, datetime, time, timedelta
 from typing import Final
-from zoneinfo import ZoneInfo
 
-LOCAL_ZONE: Final = ZoneInfo("Europe/Amsterdam")
-"""The calendar that days and months are counted on (the controller and the AP are Dutch)."""
+from dialogs.i18n import CALENDAR
+
+LOCAL_ZONE: Final = CALENDAR
+"""The calendar that days and months are counted on (the controller and the AP are Dutch); the
+same one the dates people read are shown in."""
 
 POLICY_DAYS: Final = 30
 """The policy's promise: an answer within 30 days."""

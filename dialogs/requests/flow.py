@@ -234,7 +234,7 @@ class RequestsFlow:
         # If an admin moved the request meanwhile, their status stands; the reply is kept anyway.
         changed = state != current and await ctx.uow.requests.update(
             request.id,
-            if_status=request.status,
+            if_unchanged=request,
             status=state.status.value,
             reopen=action is Action.REOPEN,
         )
@@ -272,16 +272,20 @@ class RequestsFlow:
     ) -> RequestState | None:
         """Move the request through the lifecycle, or refuse politely; audit either way."""
         actor = ctx.account.id if ctx.account else None
-        try:
-            state = transition(_state(request), action)
-        except IllegalTransition:
+
+        async def audit(outcome: Outcome = Outcome.DONE) -> None:
             await ctx.uow.audit.record(
                 f"request_{action.value}",
                 actor_id=actor,
                 now=ctx.now,
                 subject=f"request:{request.id}",
-                outcome=Outcome.REFUSED,
+                outcome=outcome,
             )
+
+        try:
+            state = transition(_state(request), action)
+        except IllegalTransition:
+            await audit(Outcome.REFUSED)
             ctx.say(
                 ctx._("Request {number} is {status}: that is not possible now.").format(
                     number=request.number, status=_status(ctx.texts, request.status)
@@ -296,13 +300,7 @@ class RequestsFlow:
             **changes,  # type: ignore[arg-type]
         )
         if not moved:  # another admin changed it a moment ago: their step stands
-            await ctx.uow.audit.record(
-                f"request_{action.value}",
-                actor_id=actor,
-                now=ctx.now,
-                subject=f"request:{request.id}",
-                outcome=Outcome.REFUSED,
-            )
+            await audit(Outcome.REFUSED)
             ctx.say(
                 ctx._(
                     "Someone else changed request {number} just now. "
@@ -310,9 +308,7 @@ class RequestsFlow:
                 ).format(number=request.number)
             )
             return None
-        await ctx.uow.audit.record(
-            f"request_{action.value}", actor_id=actor, now=ctx.now, subject=f"request:{request.id}"
-        )
+        await audit()
         return state
 
     def _line(self, ctx: Context, request: Request) -> str:

@@ -281,9 +281,9 @@ async def test_a_step_on_a_request_someone_else_just_moved_does_not_overwrite_it
     async with bot.db.unit_of_work() as uow:
         seen = await uow.requests.by_number(number)
         assert seen is not None and seen.status == "new"
-        assert await uow.requests.update(seen.id, if_status=seen.status, status="in_progress")
+        assert await uow.requests.update(seen.id, if_unchanged=seen, status="in_progress")
         # A second admin acting on the same, now old, reading is turned away.
-        assert not await uow.requests.update(seen.id, if_status=seen.status, status="rejected")
+        assert not await uow.requests.update(seen.id, if_unchanged=seen, status="rejected")
         now = await uow.requests.by_number(number)
         assert now is not None and now.status == "in_progress"
 
