@@ -141,6 +141,16 @@ class AssessmentFlow:
             label = ctx._("▶️ Go on with the quiz")
         return ctx.button(label, CODE, "go", players.arg_of(person), timeless=True)
 
+    @staticmethod
+    def _result_button(ctx: Context, person: Profile, arg: str) -> Button:
+        """ "📊 My result", or a child's result for their parent."""
+        label = (
+            ctx._("📊 Result of {name}").format(name=person.nickname or "")
+            if person.role is Role.CHILD
+            else ctx._("📊 My result")
+        )
+        return ctx.button(label, CODE, "res", arg, timeless=True)
+
     async def go_on_button(self, ctx: Context) -> Button | None:
         """The "▶️ Go on with the quiz" button when a quiz is open ("▶️ Go on: Tim"), else None.
 
@@ -168,12 +178,7 @@ class AssessmentFlow:
             else:
                 rows.append([self._start_button(ctx, person, arg)])
             if await ctx.uow.assessments.latest_complete(person.id) is not None:
-                result_label = (
-                    ctx._("📊 Result of {name}").format(name=person.nickname or "")
-                    if own.role is Role.PARENT
-                    else ctx._("📊 My result")
-                )
-                rows.append([ctx.button(result_label, CODE, "res", arg, timeless=True)])
+                rows.append([self._result_button(ctx, person, arg)])
         if own.role is Role.PARENT:
             rows.append([ctx.button(ctx._("➕ Add a child"), "reg", "add", timeless=True)])
             text = ctx._("Welcome back, {name}! 👋 Who is playing?").format(name=name)
@@ -594,12 +599,7 @@ class AssessmentFlow:
         arg = players.arg_of(person)
         rows = [[ctx.button(ctx._("🔁 Do the quiz again"), CODE, "new", arg, timeless=True)]]
         if await ctx.uow.assessments.latest_complete(person.id) is not None:
-            label = (
-                ctx._("📊 Result of {name}").format(name=person.nickname or "")
-                if person.role is Role.CHILD
-                else ctx._("📊 My result")
-            )
-            rows.append([ctx.button(label, CODE, "res", arg, timeless=True)])
+            rows.append([self._result_button(ctx, person, arg)])
         ctx.say(
             ctx._("No result this time, and that's okay! 🙂 You can do the quiz again any time."),
             keyboard(*rows),
