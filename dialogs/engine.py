@@ -222,7 +222,9 @@ class Engine:
             # Only an erasure that was committed wipes the state; a failed one keeps what a retry
             # needs (the ids of messages with personal data to delete).
             forget = outcome == "ok" and ctx is not None and ctx.forget_state
-            await self.states.release(claim, None if forget else new_state)
+            if not await self.states.release(claim, None if forget else new_state):
+                # Slower than the lock's TTL while another update moved on: SQL holds the truth.
+                log.warning("state_not_saved", update_kind=kind)
             if forget:
                 await self.states.forget(user_key)
             log.info(

@@ -31,12 +31,20 @@ if KEYS[3] ~= '' then redis.call('SET', KEYS[3], '1', 'EX', ARGV[3]) end
 return {2, 0, redis.call('GET', KEYS[2])}
 """
 
-# KEYS: lock, state. ARGV: token, state JSON ("" deletes), state ttl ms.
+# KEYS: lock, state. ARGV: token, state JSON ("" deletes), state ttl ms, revision loaded (-1: none).
+# A lock that ran out with nobody else taking it still saves, if nobody saved since we loaded.
 _RELEASE: Final = """
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+local held = redis.call('GET', KEYS[1])
+if held and held ~= ARGV[1] then return 0 end
+if not held then
+  local stored = redis.call('GET', KEYS[2])
+  local rev = -1
+  if stored then rev = tonumber(cjson.decode(stored)['r']) or -1 end
+  if rev ~= tonumber(ARGV[4]) then return 0 end
+end
 if ARGV[2] == '' then redis.call('DEL', KEYS[2])
 else redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3]) end
-redis.call('DEL', KEYS[1])
+if held then redis.call('DEL', KEYS[1]) end
 return 1
 """
 
@@ -80,7 +88,12 @@ class RedisStateStore(StateStore):
     async def _release(self, claim: Claim, state: ConversationState | None) -> bool:
         done = await self._release_script(
             keys=[self._key(claim.user_key, "lock"), self._key(claim.user_key, "state")],
-            args=[claim.token, "" if state is None else state.to_json(), self.state_ttl * 1000],
+            args=[
+                claim.token,
+                "" if state is None else state.to_json(),
+                self.state_ttl * 1000,
+                claim.rev,
+            ],
         )
         return bool(done)
 

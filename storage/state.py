@@ -7,7 +7,8 @@ ids only) and is keyed by a pseudonymous user key, never by the Telegram id.
 One update costs two calls on the store, which the Redis backend makes two round trips:
 
 * ``claim`` — skip a repeated ``update_id``, take the user's lock, load the state;
-* ``release`` — save the state (revision + 1) and drop the lock, only if we still hold it.
+* ``release`` — save the state (revision + 1) and drop the lock, only if we still hold it, or if
+  the lock ran out but nobody took it and the stored revision is still the one we loaded.
 """
 
 from __future__ import annotations
@@ -45,7 +46,8 @@ class ConversationState:
     screen: int = 0
     """Bumped whenever a new set of buttons is drawn; older buttons become stale."""
     rev: int = 0
-    """Revision counter, incremented on every save."""
+    """Revision: one more than the loaded state's on every save. A state saved where none was
+    loaded starts at a random number, so a state deleted and made again never repeats one."""
     data: dict[str, JSONValue] = field(default_factory=dict)
     """Small, non-personal scratch values of the current step."""
 
@@ -82,6 +84,8 @@ class Claim:
     token: str
     state: ConversationState | None
     """None when nothing is stored: a new person, an expired state or a lost cache."""
+    rev: int = -1
+    """Revision of the loaded state (-1: none), so a late release can tell nobody saved since."""
 
 
 class ClaimStatus(IntEnum):
@@ -141,21 +145,24 @@ class StateStore(ABC):
             if status is ClaimStatus.DUPLICATE:
                 return None
             if status is ClaimStatus.CLAIMED:
-                return Claim(user_key=user_key, token=token, state=state)
+                rev = -1 if state is None else state.rev
+                return Claim(user_key=user_key, token=token, state=state, rev=rev)
             if time.monotonic() >= deadline:
                 raise StateBusy(user_key)
             await asyncio.sleep(min(pause, max(wait_ms, 1) / 1000))
             pause = min(pause * 2, 0.1)
 
     async def release(self, claim: Claim, state: ConversationState | None) -> bool:
-        """Save ``state`` (None deletes it) and drop the lock; False if the lock was lost.
+        """Save ``state`` (None deletes it) and drop the lock; False if nothing was saved.
 
-        A lost lock (we were slower than its TTL) means another worker may have moved on: the
-        state is not saved, which is safe because SQL holds the truth.
+        An update slower than the lock's TTL still saves when nobody took the lock meanwhile and
+        the stored revision is the one it loaded: its messages already showed new buttons, and
+        without its state they would all be "old". When another worker did move on, nothing is
+        saved, which is safe because SQL holds the truth.
         """
         try:
             if state is not None:
-                state.rev += 1
+                state.rev = claim.rev + 1 if claim.rev >= 0 else secrets.randbelow(1 << 30)
             return await self._release(claim, state)
         finally:
             lock = self._local.get(claim.user_key)
@@ -179,7 +186,7 @@ class StateStore(ABC):
 
     @abstractmethod
     async def _release(self, claim: Claim, state: ConversationState | None) -> bool:
-        """Save and unlock if the lock is still ours."""
+        """Save and unlock if the lock is still ours, or free with ``claim.rev`` still stored."""
 
     @abstractmethod
     async def peek(self, user_key: str) -> ConversationState | None:
@@ -230,14 +237,20 @@ class MemoryStateStore(StateStore):
         return ClaimStatus.CLAIMED, 0, ConversationState.from_json(stored[1])
 
     async def _release(self, claim: Claim, state: ConversationState | None) -> bool:
+        now = time.monotonic()
         held = self._locks.get(claim.user_key)
-        if held is None or held[1] != claim.token or held[0] <= time.monotonic():
-            return False
+        if held is None or held[0] <= now:  # our lock ran out and nobody holds it now
+            stored = self._states.get(claim.user_key)
+            rev = ConversationState.from_json(stored[1]).rev if stored and stored[0] > now else -1
+            if rev != claim.rev:
+                return False  # someone saved since we loaded
+        elif held[1] != claim.token:
+            return False  # another update holds the lock now
         if state is None:
             self._states.pop(claim.user_key, None)
         else:
-            self._states[claim.user_key] = (time.monotonic() + self.state_ttl, state.to_json())
-        del self._locks[claim.user_key]
+            self._states[claim.user_key] = (now + self.state_ttl, state.to_json())
+        self._locks.pop(claim.user_key, None)
         return True
 
     async def peek(self, user_key: str) -> ConversationState | None:

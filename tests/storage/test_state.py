@@ -71,13 +71,34 @@ async def test_claim_loads_nothing_for_a_new_user(new_store: StoreFactory) -> No
 
 
 async def test_revision_counts_saves(new_store: StoreFactory) -> None:
+    """Each save is one more than the state it loaded, whatever revision the handler passes."""
     store = new_store()
-    for update_id in range(1, 4):
+    revisions = []
+    for update_id in range(1, 5):
         claim = await store.claim("u1", update_id)
         assert claim is not None
-        await store.release(claim, claim.state or ConversationState())
-    state = await store.peek("u1")
-    assert state is not None and state.rev == 3
+        await store.release(claim, ConversationState(flow="x"))  # a handler's fresh state
+        state = await store.peek("u1")
+        assert state is not None
+        revisions.append(state.rev)
+    assert [rev - revisions[0] for rev in revisions] == [0, 1, 2, 3]
+
+
+async def test_a_state_made_again_does_not_repeat_a_revision(new_store: StoreFactory) -> None:
+    """After a delete, the next state starts at a random revision, not at the same one again."""
+    store = new_store()
+    first: set[int] = set()
+    for update_id in range(1, 41, 2):
+        claim = await store.claim("u1", update_id)
+        assert claim is not None
+        await store.release(claim, ConversationState(flow="x"))
+        state = await store.peek("u1")
+        assert state is not None
+        first.add(state.rev)
+        claim = await store.claim("u1", update_id + 1)
+        assert claim is not None
+        await store.release(claim, None)
+    assert len(first) > 15  # twenty fresh states, (nearly) all different
 
 
 async def test_repeated_update_id_is_skipped(new_store: StoreFactory) -> None:
@@ -141,6 +162,49 @@ async def test_release_after_losing_the_lock_saves_nothing(
     assert await fast.release(takeover, ConversationState(flow="fresh"))
     state = await slow.peek("u1")
     assert state is not None and state.flow == "fresh"
+
+
+async def test_a_late_release_saves_when_nobody_took_the_lock(new_store: StoreFactory) -> None:
+    """An update slower than the lock's TTL keeps its state if nobody moved on meanwhile.
+
+    Its messages already drew new buttons; without the state they would all be "old".
+    """
+    store = new_store()
+    claim = await store.claim("u1", 1)
+    assert claim is not None
+    await store.release(claim, ConversationState(flow="quiz", screen=3))
+    store.lock_ttl_ms = 100
+    slow = await store.claim("u1", 2)
+    assert slow is not None and slow.state is not None
+    await asyncio.sleep(0.15)  # its lock runs out; nobody else wants it
+    assert await store.release(slow, ConversationState(flow="quiz", screen=4))
+    state = await store.peek("u1")
+    assert state is not None and state.screen == 4
+    follow = await store.claim("u1", 3)  # and the lock is free for the next update
+    assert follow is not None
+    await store.release(follow, None)
+
+
+@pytest.mark.redis
+@pytest.mark.parametrize("fast_saves", [ConversationState(flow="fresh"), None])
+async def test_a_late_release_saves_nothing_after_someone_else_saved(
+    two_redis_workers: tuple[RedisStateStore, RedisStateStore],
+    fast_saves: ConversationState | None,
+) -> None:
+    slow, fast = two_redis_workers
+    first = await slow.claim("u1", 1)
+    assert first is not None
+    await slow.release(first, ConversationState(flow="start"))
+    slow.lock_ttl_ms = 100
+    claim = await slow.claim("u1", 2)
+    assert claim is not None
+    await asyncio.sleep(0.15)  # the slow worker's lock runs out
+    takeover = await fast.claim("u1", 3)
+    assert takeover is not None
+    assert await fast.release(takeover, fast_saves)  # saved (or deleted) and unlocked
+    assert not await slow.release(claim, ConversationState(flow="stale"))
+    state = await slow.peek("u1")
+    assert (state and state.flow) == (fast_saves and fast_saves.flow)
 
 
 @pytest.mark.redis
