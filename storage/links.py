@@ -8,6 +8,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Literal
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,6 +33,8 @@ class LinkProblem(StrEnum):
     CLOSED = "closed"
     """The link still works, but what it asks about is no longer open (answered or stopped in
     the chat, or nobody may decide it by this link any more)."""
+    REPLACED = "replaced"
+    """A newer e-mail with a new link for the same thing was sent: that one works instead."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +97,8 @@ class LinkRepository:
             return LinkProblem.UNKNOWN
         if row.used_at is not None:
             return LinkProblem.USED
+        if row.revoked is not None:
+            return LinkProblem(row.revoked)
         if row.expires_at <= now:
             return LinkProblem.EXPIRED
         return Link(
@@ -127,12 +132,24 @@ class LinkRepository:
         person_id: uuid.UUID,
         purpose: LinkPurpose,
         *,
+        because: Literal[LinkProblem.REPLACED, LinkProblem.CLOSED],
         organisation_id: uuid.UUID | None = None,
     ) -> None:
-        """Delete a person's links of one purpose (a newer link replaces them, or what they ask
-        about is no longer open); with ``organisation_id`` only those about that organisation."""
-        query = delete(LinkRow).where(
-            LinkRow.person_id == person_id, LinkRow.purpose == purpose.value
+        """Stop a person's unused links of one purpose from working; with ``organisation_id``
+        only those about that organisation.
+
+        ``because`` is what an old link says when opened: a newer e-mail replaced it, or what it
+        asks about is no longer open. The rows go with the usual purge after they expire.
+        """
+        query = (
+            update(LinkRow)
+            .where(
+                LinkRow.person_id == person_id,
+                LinkRow.purpose == purpose.value,
+                LinkRow.used_at.is_(None),
+                LinkRow.revoked.is_(None),
+            )
+            .values(revoked=because.value)
         )
         if organisation_id is not None:
             query = query.where(LinkRow.organisation_id == organisation_id)

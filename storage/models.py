@@ -269,6 +269,9 @@ class LinkRow(Base):
     organisation_id: Mapped[uuid.UUID | None] = mapped_column(
         Uuid, info=plain("for a consent link: the organisation asked about, if any")
     )
+    revoked: Mapped[str | None] = mapped_column(
+        String(8), info=plain("why it stopped working before use: replaced or closed")
+    )
 
 
 class MailStatus(StrEnum):

@@ -31,6 +31,7 @@ from dialogs.payload import Payload
 from dialogs.spreadsheets import csv_bytes, xlsx_bytes
 from storage.audit import Outcome
 from storage.consents import ConsentScope, GivenBy, Method
+from storage.links import LinkProblem
 from storage.models import LinkPurpose, Role, RoleKind
 from storage.organisations import Invite, Organisation
 from storage.people import Profile
@@ -218,7 +219,10 @@ class OrganisationFlow:
             await ctx.uow.accounts.set_pending_invite(ctx.account.id, None)
             # A request mailed to the parent is closed too: the link stops working.
             await ctx.uow.links.revoke(
-                own.id, LinkPurpose.ORG_CONSENT, organisation_id=organisation.id
+                own.id,
+                LinkPurpose.ORG_CONSENT,
+                because=LinkProblem.CLOSED,
+                organisation_id=organisation.id,
             )
             ctx.go(None)
             # A no after a yes (a parent's second child, or the link opened again) ends the
@@ -278,7 +282,7 @@ class OrganisationFlow:
     async def _ask_parent(self, ctx: Context, organisation: Organisation, own: Profile) -> None:
         """Under 16: the parent's yes comes by e-mail, as it did at registration."""
         assert ctx.account is not None and own.email is not None
-        await ctx.uow.links.revoke(own.id, LinkPurpose.ORG_CONSENT)
+        await ctx.uow.links.revoke(own.id, LinkPurpose.ORG_CONSENT, because=LinkProblem.REPLACED)
         token = await ctx.uow.links.create(
             person_id=own.id,
             purpose=LinkPurpose.ORG_CONSENT,
@@ -372,7 +376,10 @@ class OrganisationFlow:
             return
         await ctx.uow.consents.withdraw(consent.id, now=ctx.now)
         await ctx.uow.links.revoke(  # a request still mailed to a parent must not undo this
-            person.id, LinkPurpose.ORG_CONSENT, organisation_id=organisation.id
+            person.id,
+            LinkPurpose.ORG_CONSENT,
+            because=LinkProblem.CLOSED,
+            organisation_id=organisation.id,
         )
         await ctx.uow.audit.record(
             "org_consent_withdrawn",

@@ -51,6 +51,7 @@ from dialogs.registration.fields import (
 from dialogs.registration.flow import CODE as REGISTRATION
 from dialogs.registration.flow import mail_password_link
 from storage.consents import ConsentScope
+from storage.links import LinkProblem
 from storage.models import LinkPurpose, ProfileStatus, Role
 from storage.outbox import Mail
 from storage.people import Profile
@@ -331,10 +332,10 @@ class EditFlow:
             ):  # the parent answered on the web just now: show where things are
                 await self._to_registration(ctx)
                 return
-            await uow.links.revoke(person.id, LinkPurpose.CONSENT)
+            await uow.links.revoke(person.id, LinkPurpose.CONSENT, because=LinkProblem.CLOSED)
         await guardian.change_age(uow, person, age, rules)
         if they_decide:  # from now on they decide: a request mailed to the parent is closed
-            await uow.links.revoke(person.id, LinkPurpose.ORG_CONSENT)
+            await uow.links.revoke(person.id, LinkPurpose.ORG_CONSENT, because=LinkProblem.CLOSED)
         if notice is not None:
             await uow.outbox.add(notice, purpose="parent_notice", person_id=person.id, now=ctx.now)
         await self._saved(ctx, person, parent_told=notice is not None)
@@ -384,7 +385,7 @@ class EditFlow:
                 ctx.effects.extend(
                     await notify_admins(uow, ctx.translator, organisation, MemberEvent.LEFT)
                 )
-            await uow.links.revoke(person.id, LinkPurpose.ORG_CONSENT)
+            await uow.links.revoke(person.id, LinkPurpose.ORG_CONSENT, because=LinkProblem.CLOSED)
             await uow.people.delete_assessments(person.id)
         await guardian.change_age(uow, person, age, ctx.settings.fields)
         ctx.show(ctx._("✅ Saved. /mydata shows all your details."))

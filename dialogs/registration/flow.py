@@ -36,6 +36,7 @@ from dialogs.registration.fields import (
 from dialogs.registration.steps import FIELD_OF, Step, following, previous, steps_for
 from storage.accounts import Account
 from storage.consents import ConsentScope, GivenBy, Method
+from storage.links import LinkProblem
 from storage.models import LinkPurpose, ProfileStatus, Role
 from storage.people import Profile
 
@@ -67,7 +68,7 @@ async def mail_parent_consent(ctx: Context, profile: Profile) -> None:
     """
     assert profile.email is not None and profile.age is not None
     settings = ctx.settings
-    await ctx.uow.links.revoke(profile.id, LinkPurpose.CONSENT)
+    await ctx.uow.links.revoke(profile.id, LinkPurpose.CONSENT, because=LinkProblem.REPLACED)
     token = await ctx.uow.links.create(
         person_id=profile.id,
         purpose=LinkPurpose.CONSENT,
@@ -96,7 +97,7 @@ async def mail_password_link(ctx: Context, profile: Profile) -> bool:
     """
     if profile.email is None:
         return False
-    await ctx.uow.links.revoke(profile.id, LinkPurpose.PASSWORD)
+    await ctx.uow.links.revoke(profile.id, LinkPurpose.PASSWORD, because=LinkProblem.REPLACED)
     token = await ctx.uow.links.create(
         person_id=profile.id,
         purpose=LinkPurpose.PASSWORD,

@@ -16,6 +16,7 @@ from typing import Final
 from dialogs.registration.fields import FieldRules
 from dialogs.registration.steps import Step, following, steps_for
 from storage.consents import ConsentScope, GivenBy
+from storage.links import LinkProblem
 from storage.models import LinkPurpose, ProfileStatus, Role
 from storage.people import Profile
 from storage.uow import UnitOfWork
@@ -58,7 +59,7 @@ async def keep_only_what_asks_the_parent(
     """
     names = ASKED_AFTER_THE_PARENTS_YES if keep_email else (*ASKED_AFTER_THE_PARENTS_YES, "email")
     await uow.people.clear(person_id, *names)
-    await uow.links.revoke(person_id, LinkPurpose.PASSWORD)
+    await uow.links.revoke(person_id, LinkPurpose.PASSWORD, because=LinkProblem.CLOSED)
 
 
 async def change_age(uow: UnitOfWork, profile: Profile, age: int, rules: FieldRules) -> Profile:

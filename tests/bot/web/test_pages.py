@@ -752,3 +752,21 @@ async def test_a_cookie_that_is_no_token_is_replaced(site: Site) -> None:
         site.url(path), data={"csrf": csrf, "answer": "approve"}, allow_redirects=False
     ) as r:
         assert r.status == 303
+
+
+async def test_an_older_consent_mail_says_a_newer_one_was_sent(site: Site) -> None:
+    """Each mail makes the one before stop working; its page says why, in the mail's language."""
+    chat = await child_asks_consent(site)
+    [first] = await site.send_mail()
+    clock = site.services.engine.clock
+    site.services.engine.clock = lambda: clock() + timedelta(minutes=11)  # past the wait
+    await chat.send("/start")
+    await chat.press("Send the e-mail again")
+    mails = await site.send_mail()
+    assert len(mails) == 2
+    async with site.client.get(site.url(link_in(first, "consent"))) as r:
+        assert r.status == 410
+        page = html.unescape(await r.text())
+    assert "We sent a newer e-mail" in page and "copied the whole link" not in page
+    newest = next(m for m in mails if m["Message-ID"] != first["Message-ID"])
+    await site.form(link_in(newest, "consent"))  # the newest link works

@@ -143,6 +143,19 @@ async def test_send_again_waits_a_while_so_the_first_link_keeps_working(bot: Ser
     assert len(await mailed_consent_tokens(bot)) == 1
 
 
+async def test_the_first_link_says_a_newer_mail_was_sent(bot: Services) -> None:
+    """The parent opening the older mail learns why it stopped working, not "check the link"."""
+    chat = await waiting(bot)
+    [first] = await mailed_consent_tokens(bot)
+    later(bot)
+    await chat.press("Send the e-mail again")
+    [second] = await mailed_consent_tokens(bot)
+    assert await parent_says_yes(bot, first) is LinkProblem.REPLACED
+    assert (await sam(bot)).status is ProfileStatus.AWAITING_CONSENT  # nothing was decided
+    assert not isinstance(await parent_says_yes(bot, second), LinkProblem)
+    assert await parent_says_yes(bot, first) is LinkProblem.REPLACED  # still, after the yes
+
+
 async def test_send_again_after_the_parent_said_yes(bot: Services) -> None:
     chat = await waiting(bot)
     [token] = await mailed_consent_tokens(bot)
