@@ -203,7 +203,7 @@ async def test_no_thanks_in_the_chat_closes_the_mailed_request(bot: Services) ->
     request = await ask_parent(bot)
     await request.chat.send(f"/start {request.invite_token}")
     await request.chat.press("No, thanks")
-    assert await parent_answers(bot, request.token) is LinkProblem.CLOSED  # revoked: nothing to answer
+    assert await parent_answers(bot, request.token) is LinkProblem.CLOSED  # nothing to answer
     assert not await shared(bot, request) and await uses(bot, request) == 0
 
 
@@ -218,7 +218,7 @@ async def test_withdrawing_closes_a_request_still_in_the_mail(bot: Services) -> 
     await request.chat.press("Yes, stop")
     assert not await shared(bot, request)
     # The second mail must not undo the withdrawal.
-    assert await parent_answers(bot, token) is LinkProblem.CLOSED  # revoked: nothing to answer
+    assert await parent_answers(bot, token) is LinkProblem.CLOSED  # nothing to answer
     assert not await shared(bot, request)
 
 
@@ -227,5 +227,5 @@ async def test_turning_16_in_the_chat_closes_the_mailed_request(bot: Services) -
     await request.chat.send("/edit")
     await request.chat.press("Age")
     await request.chat.send("16")
-    assert await parent_answers(bot, request.token) is LinkProblem.CLOSED  # revoked: nothing to answer
+    assert await parent_answers(bot, request.token) is LinkProblem.CLOSED  # nothing to answer
     assert not await shared(bot, request)
