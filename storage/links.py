@@ -134,9 +134,9 @@ class LinkRepository:
         *,
         because: Literal[LinkProblem.REPLACED, LinkProblem.CLOSED],
         organisation_id: uuid.UUID | None = None,
-    ) -> None:
+    ) -> int:
         """Stop a person's unused links of one purpose from working; with ``organisation_id``
-        only those about that organisation.
+        only those about that organisation. Returns how many were still working (or expired).
 
         ``because`` is what an old link says when opened: a newer e-mail replaced it, or what it
         asks about is no longer open. The rows go with the usual purge after they expire.
@@ -153,7 +153,7 @@ class LinkRepository:
         )
         if organisation_id is not None:
             query = query.where(LinkRow.organisation_id == organisation_id)
-        await self._session.execute(query)
+        return int(getattr(await self._session.execute(query), "rowcount", 0))
 
     async def purge(self, *, before: datetime) -> int:
         """Delete links that expired or were used before ``before`` (retention)."""

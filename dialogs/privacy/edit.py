@@ -49,7 +49,7 @@ from dialogs.registration.fields import (
     clean_name,
 )
 from dialogs.registration.flow import CODE as REGISTRATION
-from dialogs.registration.flow import mail_password_link
+from dialogs.registration.flow import mail_parent_consent, mail_password_link
 from storage.consents import ConsentScope
 from storage.links import LinkProblem
 from storage.models import LinkPurpose, ProfileStatus, Role
@@ -292,7 +292,35 @@ class EditFlow:
             await ctx.uow.outbox.add(
                 notice, purpose="parent_notice", person_id=person.id, now=ctx.now
             )
-        await self._saved(ctx, person, parent_told=notice is not None)
+        moved = field is FieldName.EMAIL and (person.email or "").casefold() != value.casefold()
+        lines = await self._address_changed(ctx, person) if moved else []
+        await self._saved(ctx, person, parent_told=notice is not None, lines=lines)
+
+    async def _address_changed(self, ctx: Context, person: Profile) -> list[str]:
+        """Links mailed to the old address stop working; a waiting request goes to the new one.
+
+        Otherwise whoever reads the old address (a typo's stranger) could still give a parent's
+        yes, or set the password. Returns what to tell the person.
+        """
+        links = ctx.uow.links
+        await links.revoke(person.id, LinkPurpose.PASSWORD, because=LinkProblem.CLOSED)
+        if not ctx.settings.fields.parent_decides(person):
+            return []
+        await links.revoke(person.id, LinkPurpose.CONSENT, because=LinkProblem.CLOSED)
+        lines = []
+        if await links.revoke(person.id, LinkPurpose.ORG_CONSENT, because=LinkProblem.CLOSED):
+            lines.append(
+                ctx._(
+                    "The question about an organisation went to the old address and no longer "
+                    "works. Open the invite link again to ask at the new address."
+                )
+            )
+        if person.status is ProfileStatus.AWAITING_CONSENT:
+            await mail_parent_consent(ctx, await ctx.uow.people.get(person.id))
+            lines.insert(
+                0, ctx._("📨 I've e-mailed the question for permission to the new address.")
+            )
+        return lines
 
     async def _needs_parent_now(self, ctx: Context, person: Profile, age: int) -> bool:
         """Whether ``age`` would move someone who decided for themselves to their parent."""
@@ -429,7 +457,14 @@ class EditFlow:
             answered=person.status is not ProfileStatus.AWAITING_CONSENT,
         )
 
-    async def _saved(self, ctx: Context, person: Profile, *, parent_told: bool = False) -> None:
+    async def _saved(
+        self,
+        ctx: Context,
+        person: Profile,
+        *,
+        parent_told: bool = False,
+        lines: Sequence[str] = (),
+    ) -> None:
         """Confirm, and tell linked organisations that something was corrected (not what)."""
         for consent in await ctx.uow.consents.for_person(person.id):
             if (
@@ -447,7 +482,7 @@ class EditFlow:
         text = ctx._("✅ Saved. /mydata shows all your details.")
         if parent_told:
             text += "\n" + ctx._("📧 Your parent gets an e-mail about this change.")
-        ctx.say(text)
+        ctx.say("\n".join([text, *lines]))
 
     async def resume(self, ctx: Context) -> None:
         ctx.go(None)

@@ -770,3 +770,20 @@ async def test_an_older_consent_mail_says_a_newer_one_was_sent(site: Site) -> No
     assert "We sent a newer e-mail" in page and "copied the whole link" not in page
     newest = next(m for m in mails if m["Message-ID"] != first["Message-ID"])
     await site.form(link_in(newest, "consent"))  # the newest link works
+
+
+async def test_a_new_parent_address_stops_the_link_mailed_to_the_old_one(site: Site) -> None:
+    """A typo's stranger must not approve: the question moves to the corrected address."""
+    chat = await child_asks_consent(site)  # mailed to parent@example.nl
+    [first] = await site.send_mail()
+    await chat.send("/edit")
+    await chat.press("Parent's e-mail")
+    await chat.send("real.parent@example.nl")
+    assert "📨 I've e-mailed the question for permission to the new address." in chat.last_text
+    mails = {m["To"]: m for m in await site.send_mail() if m["Message-ID"] != first["Message-ID"]}
+    assert "real.parent@example.nl" in mails
+    async with site.client.get(site.url(link_in(first, "consent"))) as r:
+        assert r.status == 410
+        assert "This request is no longer open" in html.unescape(await r.text())
+    page, _ = await site.form(link_in(mails["real.parent@example.nl"], "consent"))
+    assert "Sam" in page

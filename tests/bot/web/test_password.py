@@ -117,6 +117,18 @@ async def test_a_forgotten_password_gets_a_new_link_from_edit(site: Site) -> Non
         assert "Password saved" in html.unescape(await response.text())
 
 
+async def test_a_new_address_stops_the_password_link_mailed_to_the_old_one(site: Site) -> None:
+    chat = await teen_signed_up(site)
+    [first] = await password_mails(site, set())
+    await chat.send("/edit")
+    await chat.press("E-mail")
+    await chat.send("zoe.new@example.nl")
+    assert chat.last_text == "✅ Saved. /mydata shows all your details."
+    async with site.client.get(site.url(first)) as response:
+        assert response.status == 410
+        assert "This request is no longer open" in html.unescape(await response.text())
+
+
 async def test_the_password_mail_for_a_child_under_16_greets_the_parent(site: Site) -> None:
     chat = await child_asks_consent(site)
     seen: set[str] = set()

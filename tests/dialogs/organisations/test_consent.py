@@ -229,3 +229,13 @@ async def test_turning_16_in_the_chat_closes_the_mailed_request(bot: Services) -
     await request.chat.send("16")
     assert await parent_answers(bot, request.token) is LinkProblem.CLOSED  # nothing to answer
     assert not await shared(bot, request)
+
+
+async def test_a_new_parent_address_closes_the_request_mailed_to_the_old_one(bot: Services) -> None:
+    request = await ask_parent(bot)
+    await request.chat.send("/edit")
+    await request.chat.press("Parent's e-mail")
+    await request.chat.send("other.parent@example.nl")
+    assert "Open the invite link again to ask at the new address." in request.chat.last_text
+    assert await parent_answers(bot, request.token) is LinkProblem.CLOSED
+    assert not await shared(bot, request)
