@@ -26,7 +26,7 @@ them up.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Final
 
 from dialogs.assessment.catalog import ContentCatalog, translate
@@ -50,9 +50,10 @@ from dialogs.registration.fields import (
 )
 from dialogs.registration.flow import CODE as REGISTRATION
 from dialogs.registration.flow import mail_parent_consent, mail_password_link
-from storage.consents import ConsentScope
+from storage.consents import Consent, ConsentScope, GivenBy
 from storage.links import LinkProblem
 from storage.models import LinkPurpose, ProfileStatus, Role
+from storage.organisations import Organisation
 from storage.outbox import Mail
 from storage.people import Profile
 
@@ -364,9 +365,20 @@ class EditFlow:
         await guardian.change_age(uow, person, age, rules)
         if they_decide:  # from now on they decide: a request mailed to the parent is closed
             await uow.links.revoke(person.id, LinkPurpose.ORG_CONSENT, because=LinkProblem.CLOSED)
+        lines = []
+        if person.role is Role.SELF and rules.needs_parent(age):
+            # A yes they gave themselves at 16 does not hold for someone younger (the parent's
+            # yes on record was for the bot, not for these organisations).
+            for organisation in await self._withdraw(ctx, person, _own_organisation_yes):
+                lines.append(
+                    ctx._(
+                        "{org} no longer sees your details: under {limit}, your parent says yes "
+                        "first. Open its invite link again to ask them."
+                    ).format(org=escape(organisation.name), limit=rules.consent_age)
+                )
         if notice is not None:
             await uow.outbox.add(notice, purpose="parent_notice", person_id=person.id, now=ctx.now)
-        await self._saved(ctx, person, parent_told=notice is not None)
+        await self._saved(ctx, person, parent_told=notice is not None, lines=lines)
         if closed_request:
             ctx.say(
                 ctx._(
@@ -401,23 +413,32 @@ class EditFlow:
             ):
                 ctx.refuse_stale()
                 return
-            organisations: dict[uuid.UUID, None] = {}
-            for consent in await uow.consents.for_person(person.id):
-                if consent.withdrawn_at is not None:
-                    continue
-                await uow.consents.withdraw(consent.id, now=ctx.now)
-                if consent.organisation_id is not None:
-                    organisations[consent.organisation_id] = None
-            for organisation_id in organisations:
-                organisation = await uow.organisations.get(organisation_id)
-                ctx.effects.extend(
-                    await notify_admins(uow, ctx.translator, organisation, MemberEvent.LEFT)
-                )
+            await self._withdraw(ctx, person, lambda _: True)
             await uow.links.revoke(person.id, LinkPurpose.ORG_CONSENT, because=LinkProblem.CLOSED)
             await uow.people.delete_assessments(person.id)
         await guardian.change_age(uow, person, age, ctx.settings.fields)
         ctx.show(ctx._("✅ Saved. /mydata shows all your details."))
         await self._to_registration(ctx)
+
+    async def _withdraw(
+        self, ctx: Context, person: Profile, which: Callable[[Consent], bool]
+    ) -> list[Organisation]:
+        """Withdraw the person's standing consents that ``which`` picks; the organisations
+        that lose them hear that a member left (not who). Returns those organisations."""
+        uow = ctx.uow
+        organisations: dict[uuid.UUID, None] = {}
+        for consent in await uow.consents.for_person(person.id):
+            if consent.withdrawn_at is not None or not which(consent):
+                continue
+            await uow.consents.withdraw(consent.id, now=ctx.now)
+            if consent.organisation_id is not None:
+                organisations[consent.organisation_id] = None
+        left = [await uow.organisations.get(organisation_id) for organisation_id in organisations]
+        for organisation in left:
+            ctx.effects.extend(
+                await notify_admins(uow, ctx.translator, organisation, MemberEvent.LEFT)
+            )
+        return left
 
     async def _to_registration(self, ctx: Context) -> None:
         """Go on in the registration, at the question the profile is at now."""
@@ -487,3 +508,8 @@ class EditFlow:
     async def resume(self, ctx: Context) -> None:
         ctx.go(None)
         await self.edit_command(ctx, "")
+
+
+def _own_organisation_yes(consent: Consent) -> bool:
+    """A consent to share with an organisation that the young person gave themselves."""
+    return consent.scope is ConsentScope.ORGANISATION and consent.given_by is GivenBy.SELF

@@ -336,3 +336,38 @@ async def test_a_child_waiting_for_the_parent_hears_what_comes_first(
     for command in ("/retake", "/result"):
         await chat.send(command)
         assert chat.last_text == "First your parent has to say yes. Then you can do the quiz. 🙂"
+
+
+async def test_a_younger_age_withdraws_what_they_shared_on_their_own_yes(bot: Services) -> None:
+    """Signed up at 15 with the parent's yes, 16 later, joined a school alone, then 14 again:
+    the parent said yes to the bot, not to the school, so the school stops seeing Sam."""
+    from tests.dialogs.registration.test_consent_race import parent_says_yes
+
+    _, admin_a, _ = await setup_orgs(bot)
+    token = await new_link(admin_a)
+    sam = await waiting_for_the_parent(bot)
+    [consent_token] = await mailed_consent_tokens(bot)
+    assert not isinstance(await parent_says_yes(bot, consent_token), LinkProblem)
+    await sam.send("/start")
+    await sam.send("Jansen")
+    await sam.send("Dorpsstraat 1, Ede")
+    await sam.press("Less than 1 hour")
+    await sam.press("Yes")
+    await edit_age(sam, "16")
+    await sam.send(f"/start {token}")
+    await sam.press("✅ Yes")
+    profile = await profile_of(bot, sam)
+    assert ("organisation", "self") in await standing_consents(bot, profile)
+
+    await sam.send("/edit")
+    await sam.press("Age")
+    effects = await sam.send("14")
+    assert "De Regenboog no longer sees your details: under 16, your parent says yes first." in (
+        sam.last_text
+    )
+    assert await standing_consents(bot, profile) == [("service", "parent")]
+    told = [getattr(e, "text", "") for e in effects if getattr(e, "chat_id", None) == ADMIN_A]
+    assert len(told) == 1 and "De Regenboog" in told[0] and "Sam" not in told[0]
+    async with bot.db.unit_of_work() as uow:  # out of the export and the statistics
+        school = await uow.organisations.by_code("school-a")
+        assert school is not None and profile.id not in await uow.consents.members(school.id)
