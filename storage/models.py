@@ -573,7 +573,9 @@ class RequestMessageRow(Base):
     request_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("requests.id", ondelete="CASCADE"), index=True, info=plain("the request")
     )
-    direction: Mapped[str] = mapped_column(String(4), info=plain("in (person) or out (admin)"))
+    direction: Mapped[str] = mapped_column(
+        String(4), info=plain("in (person), out (admin) or note (admin, not sent)")
+    )
     text_enc: Mapped[bytes] = mapped_column(
         info=personal("message text", "answer the request", UNTIL_FORGET)
     )

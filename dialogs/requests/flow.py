@@ -286,11 +286,12 @@ class RequestsFlow:
             state = transition(_state(request), action)
         except IllegalTransition:
             await audit(Outcome.REFUSED)
-            ctx.say(
-                ctx._("Request {number} is {status}: that is not possible now.").format(
-                    number=request.number, status=_status(ctx.texts, request.status)
-                )
-            )
+            line = ctx._("Request {number} is {status}: that is not possible now.")
+            if request.status == RequestStatus.NEW.value and action is Action.DONE:
+                line += " " + ctx._("Take it first with /assign {number}.")
+            elif request.status == RequestStatus.ON_HOLD.value:
+                line += " " + ctx._("End the hold first with /release {number}.")
+            ctx.say(line.format(number=request.number, status=_status(ctx.texts, request.status)))
             return None
         moved = await ctx.uow.requests.update(
             request.id,
@@ -339,8 +340,11 @@ class RequestsFlow:
         if request.contact:
             lines.append(ctx._("Contact: {email}").format(email=escape(request.contact)))
         for message in await ctx.uow.requests.thread(request.id):
-            arrow = "⬅️" if message.direction == "in" else "➡️"
-            lines.append(f"\n{arrow} {long_date(ctx.texts, message.at)}\n{escape(message.text)}")
+            when = long_date(ctx.texts, message.at)
+            if message.direction == "note":
+                when = ctx._("{date}, note (not sent)").format(date=when)
+            arrow = {"in": "⬅️", "note": "📝"}.get(message.direction, "➡️")
+            lines.append(f"\n{arrow} {when}\n{escape(message.text)}")
         await ctx.uow.audit.record(
             "request_viewed",
             actor_id=ctx.account.id if ctx.account else None,
@@ -492,7 +496,11 @@ class RequestsFlow:
         False when the person cannot be reached in the chat (a request an admin entered from an
         e-mail, or an erased account): the admin is told to use the contact address.
         """
-        await ctx.uow.requests.add_message(request.id, direction="out", text=reason, now=ctx.now)
+        # Without ``tell`` nothing goes to the person: a note, so nobody reads it as sent.
+        direction = "out" if tell is not None else "note"
+        await ctx.uow.requests.add_message(
+            request.id, direction=direction, text=reason, now=ctx.now
+        )
         if tell is None:
             return True
         told = await self._tell_person(ctx.uow, ctx.translator, request, tell, text=reason)
@@ -554,7 +562,9 @@ class RequestsFlow:
             await self._keep_reason(ctx, request, reason, None)
             ctx.say(
                 ctx._(
-                    "Request {number} is on hold; the person's data cannot be erased meanwhile."
+                    "Request {number} is on hold; the person's data cannot be erased meanwhile. "
+                    "The reason is a note: the person is not told, but sees it in their data "
+                    "(/mydata)."
                 ).format(number=request.number)
             )
 
@@ -563,8 +573,31 @@ class RequestsFlow:
         request, _ = await self._request(ctx, args)
         if request is None:
             return
-        if await self._apply(ctx, request, Action.RELEASE_HOLD):
-            ctx.say(ctx._("Request {number} is no longer on hold.").format(number=request.number))
+        if not await self._apply(ctx, request, Action.RELEASE_HOLD):
+            return
+        line = ctx._("Request {number} is no longer on hold.").format(number=request.number)
+        account_id = request.account_id
+        if account_id is not None and not await ctx.uow.requests.holds(account_id):
+            # A /forget the hold paused: the person may go ahead now (they confirm it again).
+            for wish in await ctx.uow.requests.open_for_account(account_id):
+                if wish.type != RequestType.ERASURE.value:
+                    continue
+                told = await self._tell_person(
+                    ctx.uow,
+                    ctx.translator,
+                    wish,
+                    N_(
+                        "We no longer have to keep your data. Tap /forget to delete it now "
+                        "(your request {number})."
+                    ),
+                )
+                ctx.effects.extend(told)
+                if told:
+                    line += " " + ctx._(
+                        "The person was told they can delete their data now (request {wish})."
+                    ).format(wish=wish.number)
+                break
+        ctx.say(line)
 
     async def new_command(self, ctx: Context, args: str) -> None:
         """/newrequest TYPE e-mail text: register a request that came another way (e.g. e-mail)."""

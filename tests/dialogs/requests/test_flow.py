@@ -367,7 +367,15 @@ async def test_a_legal_hold_pauses_erasure(bot: Services) -> None:
     await person.press("Yes, sign me up")
     number = await ask(person, "A complaint", "Keep my data for the court case.")
     admin = ChatDriver(bot.engine, user_id=ADMIN, language_code="en", messenger=person.messenger)
+    await admin.send(f"/done {number}")
+    assert admin.last_text.endswith(f"Take it first with /assign {number}.")
     await admin.send(f"/hold {number} Court order 2026-17")
+    assert "the person is not told" in admin.last_text
+    assert not any("Court order" in t for t in person.texts())
+    await admin.send(f"/request {number}")
+    assert "📝" in admin.last_text and "note (not sent)" in admin.last_text
+    await admin.send(f"/done {number}")
+    assert admin.last_text.endswith(f"End the hold first with /release {number}.")
     await person.send("/forget")
     await person.press("Yes, delete everything")
     assert "We can't delete your data right now" in person.last_text
@@ -381,6 +389,10 @@ async def test_a_legal_hold_pauses_erasure(bot: Services) -> None:
     async with bot.db.unit_of_work() as uow:
         assert await uow.accounts.by_telegram(person.user.id) is not None
     await admin.send(f"/release {number}")
+    assert admin.last_text.endswith(
+        f"The person was told they can delete their data now (request {wish})."
+    )
+    assert person.last_text.startswith("We no longer have to keep your data. Tap /forget")
     await person.send("/forget")
     await person.press("Yes, delete everything")
     assert person.last_text.startswith("🗑️ Done.")
