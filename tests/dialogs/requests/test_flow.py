@@ -253,7 +253,9 @@ async def test_lifecycle_rules_hold_through_the_commands(bot: Services) -> None:
     number = await ask(person, "A complaint", "You lost my result.")
     admin = ChatDriver(bot.engine, user_id=ADMIN, language_code="en", messenger=person.messenger)
     await admin.send(f"/done {number}")
-    assert admin.last_text == f"Request {number} is new: that is not possible now."
+    assert admin.last_text == (
+        f"Request {number} is new: that is not possible now. Take it first with /assign {number}."
+    )
     await admin.send(f"/assign {number}")
     assert admin.last_text == f"Request {number} is yours."
     await admin.send(f"/extend {number} We need to check the backups.")
