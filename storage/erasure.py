@@ -24,6 +24,7 @@ from storage.models import (
     ErasureReceiptRow,
     OutboxRow,
     PersonRow,
+    RequestCopyRow,
     RequestMessageRow,
     RequestRow,
 )
@@ -93,9 +94,8 @@ class ErasureRepository:
             accounts = list(account_ids)
             # Requests stay as numbered records for the admins, without a thread or a contact.
             requests = select(RequestRow.id).where(RequestRow.account_id.in_(accounts))
-            await self._session.execute(
-                delete(RequestMessageRow).where(RequestMessageRow.request_id.in_(requests))
-            )
+            for table in (RequestMessageRow, RequestCopyRow):
+                await self._session.execute(delete(table).where(table.request_id.in_(requests)))
             await self._session.execute(
                 update(RequestRow)
                 .where(RequestRow.account_id.in_(accounts))
@@ -134,6 +134,18 @@ class ErasureRepository:
                 if message_id is not None
             ]
         return posts
+
+    async def thread_copies(
+        self, account_ids: Sequence[uuid.UUID]
+    ) -> list[tuple[int, uuid.UUID, int]]:
+        """``(request number, admin account, message id)`` of the threads of these accounts'
+        requests shown to admins in their own chats (/request N). Erasure blanks them too."""
+        rows = await self._session.execute(
+            select(RequestRow.number, RequestCopyRow.viewer_id, RequestCopyRow.message_id)
+            .join(RequestCopyRow, RequestCopyRow.request_id == RequestRow.id)
+            .where(RequestRow.account_id.in_(list(account_ids)))
+        )
+        return [(number, viewer, message) for number, viewer, message in rows]
 
     async def receipt(self, categories: Mapping[str, int], *, now: datetime) -> uuid.UUID:
         """Keep proof of the erasure: its id, time and the kinds of data, never whose."""

@@ -53,6 +53,7 @@ PERSONAL_TABLES: Final[dict[str, Owner]] = {
     "answers": Owner("assessment_id", OwnerKind.ASSESSMENT),
     "requests": Owner("account_id", OwnerKind.ACCOUNT),
     "request_messages": Owner("request_id", OwnerKind.REQUEST),
+    "request_copies": Owner("request_id", OwnerKind.REQUEST),
 }
 """Tables with data about people, and the column that says whose."""
 

@@ -585,6 +585,26 @@ class RequestMessageRow(Base):
     )
 
 
+class RequestCopyRow(Base):
+    """A request's thread as shown to an admin in their own chat (/request N): /forget blanks
+    it there, as it blanks the posts in the admin chat."""
+
+    __tablename__ = "request_copies"
+
+    id: Mapped[uuid.UUID] = mapped_column(
+        primary_key=True, default=uuid.uuid4, info=plain("random id")
+    )
+    request_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("requests.id", ondelete="CASCADE"), index=True, info=plain("the request")
+    )
+    viewer_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"),
+        index=True,
+        info=plain("the admin's account: whose chat the copy is in"),
+    )
+    message_id: Mapped[int] = mapped_column(BigInteger, info=plain("the copy's message id"))
+
+
 class RequestReminderRow(Base):
     """A reminder posted for a request on a day: the unique key makes it once per day."""
 

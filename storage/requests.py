@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.crypto import FieldCipher
-from storage.models import RequestMessageRow, RequestReminderRow, RequestRow
+from storage.models import RequestCopyRow, RequestMessageRow, RequestReminderRow, RequestRow
 
 OPEN_STATUSES = ("new", "in_progress", "waiting_for_person", "on_hold")
 
@@ -230,6 +230,17 @@ class RequestRepository:
             .where(RequestMessageRow.id == message_id)
             .values(admin_message_id=admin_message_id)
         )
+
+    async def add_copy(
+        self, request_id: uuid.UUID, *, viewer_id: uuid.UUID, message_id: int
+    ) -> None:
+        """Remember a copy of the thread in an admin's chat, for /forget to blank."""
+        self._session.add(
+            RequestCopyRow(
+                id=uuid.uuid4(), request_id=request_id, viewer_id=viewer_id, message_id=message_id
+            )
+        )
+        await self._session.flush()
 
     async def thread(self, request_id: uuid.UUID) -> list[RequestMessage]:
         """The messages of a request, oldest first."""

@@ -74,7 +74,8 @@ async def erase(
     ``confirmation``: whom to mail and what to tell them, or None for no mail.
 
     With the account go the words the person wrote to the admins: the bot's posts of them in
-    the admin chat are edited to a line without them (a bot may edit its own posts at any age).
+    the admin chat, and the threads /request N showed admins in their own chats, are edited to
+    a line without them (a bot may edit its own messages at any age).
     """
     person_ids = [p.id for p in people]
     subject = Subject(account_ids=[account_id] if account_id else [], person_ids=person_ids)
@@ -128,12 +129,16 @@ async def erase(
             person_id=None,
             now=now,
         )
-    if admin_chat_id is not None and subject.account_ids:
+    if subject.account_ids:
         note = translator.texts(None).gettext(ERASED_POST)
-        effects += [
-            Edit(admin_chat_id, message_id, note.format(number=number))
-            for number, message_id in await uow.erasure.admin_chat_posts(subject.account_ids)
-        ]
+        if admin_chat_id is not None:
+            effects += [
+                Edit(admin_chat_id, message_id, note.format(number=number))
+                for number, message_id in await uow.erasure.admin_chat_posts(subject.account_ids)
+            ]
+        for number, viewer, message_id in await uow.erasure.thread_copies(subject.account_ids):
+            chat = await uow.accounts.telegram_id(viewer)
+            effects.append(Edit(chat, message_id, note.format(number=number)))
     await uow.erasure.delete(person_ids=person_ids, account_ids=subject.account_ids)
     return Erased(receipt_id=receipt_id, categories=categories, effects=effects)
 

@@ -35,6 +35,8 @@ log = structlog.get_logger(__name__)
 CODE: Final = "req"
 ADMIN_POST: Final = "req-post"
 """Tag of a delivered admin-chat post: its message id is stored so replies find the request."""
+THREAD_COPY: Final = "req-copy"
+"""Tag of a thread shown to an admin in their own chat (``req-copy:<request>:<admin account>``)."""
 ASKABLE: Final = {
     "q": (RequestType.QUESTION, N_("❓ A question")),
     "obj": (RequestType.OBJECTION, N_("✋ I object to how my data is used")),
@@ -351,12 +353,12 @@ class RequestsFlow:
             now=ctx.now,
             subject=f"request:{request.id}",
         )
+        # The thread goes to the admin alone, tagged so that /forget finds the copies and
+        # blanks them, as it blanks the posts in the admin chat.
+        tag = f"{THREAD_COPY}:{request.id}:{ctx.account.id}" if ctx.account else None
+        ctx.effects.extend(Send(ctx.user_id, text, tag=tag) for text in pack(lines))
         if ctx.incoming.chat_kind is ChatKind.PRIVATE:
-            ctx.say_lines(lines)
             return
-        # Asked in the admin group: the thread goes to the admin alone. Posts in the group are
-        # blanked when the person uses /forget; a copy there could not be.
-        ctx.effects.extend(Send(ctx.user_id, text) for text in pack(lines))
         ctx.say(
             ctx._("📬 I've sent request {number} to you in a private chat.").format(
                 number=request.number
@@ -667,6 +669,11 @@ class RequestsFlow:
                 await uow.requests.update(uuid.UUID(value), admin_post_id=message_id)
             elif kind == "req-msg":
                 await uow.requests.set_admin_message(uuid.UUID(value), message_id)
+            elif kind == THREAD_COPY:
+                request_id, _, viewer = value.partition(":")
+                await uow.requests.add_copy(
+                    uuid.UUID(request_id), viewer_id=uuid.UUID(viewer), message_id=message_id
+                )
 
     async def reminders(
         self, uow: UnitOfWork, translator: Translator, *, now: datetime, locale: str

@@ -149,6 +149,9 @@ async def test_forget_blanks_the_persons_words_in_the_admin_chat(bot: Services) 
     await person.send("Class 7b with Ms Bakker.")
     assert any("Kerkstraat" in text for text in in_admin_chat(messenger))
     assert any("Ms Bakker" in text for text in in_admin_chat(messenger))
+    await admin.send(f"/request {number}")  # a copy of the thread in the admin's own chat
+    await in_group(admin, ADMIN_CHAT, f"/request {number}")  # and one more, asked in the group
+    assert sum("Ms Bakker" in m.text for m in admin.mine()) == 2
     await person.send("/forget")
     await person.press("Yes, delete everything")
     assert person.last_text.startswith("🗑️ Done.")
@@ -159,6 +162,8 @@ async def test_forget_blanks_the_persons_words_in_the_admin_chat(bot: Services) 
         f"#{number}: deze persoon heeft gevraagd alle gegevens te wissen, dus deze tekst is weg."
     )
     assert posts.count(erased) == 2  # the request's post and the reply it passed on
+    copies = [m.text for m in admin.mine() if m.text == erased]
+    assert len(copies) == 2 and not any("Kerkstraat" in m.text for m in admin.mine())
     await admin.send("/requests")  # nobody left to answer: no reminders about it either
     assert admin.last_text == "No open requests. 🎉"
 
