@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import time
 import traceback
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final
@@ -37,7 +38,7 @@ from dialogs.context import (
     personal_messages,
 )
 from dialogs.delivery import Delivered, Messenger, perform
-from dialogs.effects import AnswerCallback, Effect, Send
+from dialogs.effects import AnswerCallback, Edit, Effect, Send, SendDocument, SendPhoto
 from dialogs.errors import BadPayload
 from dialogs.events import ButtonPressed, ChatKind, CommandSent, Incoming, OtherSent, TextSent
 from dialogs.i18n import N_, Texts, Translator, negotiate
@@ -88,6 +89,31 @@ def remember_personal(state: ConversationState, delivered: list[Delivered], *, n
         state.data[PERSONAL_KEY] = kept[-PERSONAL_KEPT_COUNT:]
     else:
         state.data.pop(PERSONAL_KEY, None)
+
+
+def mark_personal(effects: Sequence[Effect], chat_id: int, shown: Iterable[str]) -> list[Effect]:
+    """Messages to the sender's own chat that contain a name, e-mail or address read or written
+    during the update are personal, whether the flow said so or not: /forget deletes them.
+
+    A safety net under the flows' own ``personal=True`` (which also covers results and ages);
+    a false match only means one more bot message deleted on /forget.
+    """
+    needles = [escape(value) for value in shown if len(value.strip()) >= 2]
+    if not needles:
+        return list(effects)
+    marked: list[Effect] = []
+    for effect in effects:
+        text = getattr(effect, "text", None) or getattr(effect, "caption", None)
+        if (
+            isinstance(effect, Send | Edit | SendPhoto | SendDocument)
+            and not effect.personal
+            and effect.chat_id == chat_id
+            and text
+            and any(needle in text for needle in needles)
+        ):
+            effect = replace(effect, personal=True)
+        marked.append(effect)
+    return marked
 
 
 GroupReply = Callable[[Context, str], Awaitable[bool]]
@@ -202,7 +228,8 @@ class Engine:
                         await self._recover(ctx)
                     await self._route(ctx)
                     await uow.commit()
-                    new_state, effects = ctx.state, ctx.effects
+                    new_state = ctx.state
+                    effects = mark_personal(ctx.effects, ctx.chat_id, uow.people.shown)
                 except Exception as exc:
                     await uow.rollback()
                     outcome = "error"

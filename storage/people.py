@@ -67,6 +67,9 @@ class PeopleRepository:
         self._session = session
         self._cipher = cipher
         self._keys = keys
+        self.shown: set[str] = set()
+        """Every name, e-mail and address read or written in this unit of work: a message
+        that contains one shows personal data (the engine marks it so /forget deletes it)."""
 
     def _profile(self, row: PersonRow) -> Profile:
         def text(name: str) -> str | None:
@@ -75,6 +78,8 @@ class PeopleRepository:
                 blob, table="people", column=f"{name}_enc", row_id=row.id
             )
 
+        texts = {name: text(name) for name in ENCRYPTED}
+        self.shown.update(value for value in texts.values() if value)
         return Profile(
             id=row.id,
             account_id=row.account_id,
@@ -82,10 +87,10 @@ class PeopleRepository:
             role=Role(row.role),
             status=ProfileStatus(row.status),
             step=row.step,
-            nickname=text("nickname"),
-            last_name=text("last_name"),
-            email=text("email"),
-            address=text("address"),
+            nickname=texts["nickname"],
+            last_name=texts["last_name"],
+            email=texts["email"],
+            address=texts["address"],
             age=row.age,
             outdoor_band=row.outdoor_band,
             has_password=row.password_hash is not None,
@@ -134,6 +139,8 @@ class PeopleRepository:
         if name not in ENCRYPTED:
             raise ValueError(f"{name} is not an encrypted profile field")
         row = await self._row(person_id)
+        if value:
+            self.shown.add(value)
         setattr(
             row,
             f"{name}_enc",

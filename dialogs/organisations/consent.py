@@ -143,12 +143,12 @@ async def answer(
     elif not approve:
         log.info("org_consent_declined")
     texts = translator.texts(account.locale or found.link.locale)
-    names = {"org": escape(organisation.name), "name": escape(child.nickname or "")}
+    # No name: sent outside an update, this message is not remembered for /forget to delete.
     message = (
-        texts.gettext("🎉 Your parent said yes: {org} can now see your results, {name}.")
+        texts.gettext("🎉 Your parent said yes: {org} can now see your results.")
         if approve
         else texts.gettext("Your parent said no, so {org} sees nothing about you. That's okay!")
-    ).format(**names)
+    ).format(org=escape(organisation.name))
     telegram_id = await uow.accounts.telegram_id(child.account_id)
     return OrganisationConsentAnswered(
         approved=approve,

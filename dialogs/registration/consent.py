@@ -15,7 +15,6 @@ import structlog
 from dialogs.context import keyboard
 from dialogs.effects import Button, Effect, Send
 from dialogs.i18n import Texts, Translator
-from dialogs.markup import escape
 from dialogs.payload import Payload, PayloadCodec
 from dialogs.registration import guardian
 from dialogs.registration.fields import FieldName
@@ -149,7 +148,6 @@ async def answer(
     account = await uow.accounts.by_id(child.account_id)
     locale = (account.locale if account else None) or link.locale
     texts = translator.texts(locale)
-    name = escape(child.nickname or "")
     if renewal:
         if not await uow.links.use(link, now=now):
             return LinkProblem.USED
@@ -203,9 +201,8 @@ async def answer(
         texts.gettext("▶️ Continue"),
         data=codec.encode(Payload(flow="reg", action="resume", screen=0), user_id=telegram_id),
     )
-    message = texts.gettext("🎉 Your parent said yes, {name}! Let's finish signing you up.").format(
-        name=name
-    )
+    # No name: sent outside an update, this message is not remembered for /forget to delete.
+    message = texts.gettext("🎉 Your parent said yes! Let's finish signing you up.")
     return ConsentAnswered(
         approved=True,
         child=child.nickname or "",
@@ -241,18 +238,19 @@ async def _renewal(
         )
         await uow.accounts.set_policy_version(child.account_id, settings.policy_version)
         log.info("policy_consent_given")
-        message = texts.gettext("🎉 Your parent said yes to the new privacy promise, {name}!")
+        message = texts.gettext("🎉 Your parent said yes to the new privacy promise!")
     else:
         log.info("policy_consent_declined")
         message = texts.gettext(
-            "Your parent said no to the new privacy promise, {name}. Ask them about it, or "
-            "use /forget to delete your data."
+            "Your parent said no to the new privacy promise. Ask them about it, or use /forget "
+            "to delete your data."
         )
     return ConsentAnswered(
         approved=approve,
         child=child.nickname or "",
         locale=locale,
-        effects=[Send(telegram_id, message.format(name=escape(child.nickname or "")))],
+        # No name: sent outside an update, this message is not remembered for /forget to delete.
+        effects=[Send(telegram_id, message)],
         renewal=True,
     )
 

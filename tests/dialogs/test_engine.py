@@ -12,8 +12,8 @@ from bot.services import Services
 from dialogs.app import build_dialogs
 from dialogs.context import CommandSpec, Context, keyboard
 from dialogs.delivery import perform
-from dialogs.effects import AnswerCallback, Send
-from dialogs.engine import Engine
+from dialogs.effects import AnswerCallback, Send, SendPhoto
+from dialogs.engine import Engine, mark_personal
 from dialogs.errors import CannotEdit, NotModified, RateLimited
 from dialogs.events import ChatKind, OtherSent
 from dialogs.payload import Payload
@@ -276,3 +276,16 @@ async def test_state_holds_no_telegram_id(engine: Engine, embedded: Services) ->
     assert stored is not None
     assert "987654321012" not in stored.to_json()
     assert "987654321012" not in engine.user_key(chat.user.id)
+
+
+def test_messages_to_the_sender_that_name_them_are_personal() -> None:
+    effects = [
+        Send(1, "✅ Tom &amp; Jerry is linked to De Regenboog."),  # escaped in HTML
+        Send(1, "Question 3 of 12"),
+        Send(2, "Tom &amp; Jerry asked a question."),  # another chat: not theirs to delete
+        SendPhoto(1, b"jpg", "chart.jpg", caption="Tom &amp; Jerry's play style"),
+        Send(1, "x", personal=True),
+    ]
+    marked = mark_personal(effects, 1, {"Tom & Jerry", " "})
+    assert [getattr(e, "personal", None) for e in marked] == [True, False, False, True, True]
+    assert mark_personal(effects, 1, set()) == effects

@@ -193,7 +193,7 @@ async def test_parent_approves_in_a_browser(
     told = site.services.messenger
     assert isinstance(told, RecordingMessenger)
     assert told.last.chat_id == chat.user.id
-    assert told.last.text == "🎉 Your parent said yes, Sam! Let's finish signing you up."
+    assert told.last.text == "🎉 Your parent said yes! Let's finish signing you up."
     async with site.services.db.unit_of_work() as uow:
         account = await uow.accounts.by_telegram(chat.user.id)
         assert account is not None

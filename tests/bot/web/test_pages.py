@@ -139,7 +139,7 @@ async def test_parent_approves_sets_a_password_and_the_child_goes_on(site: Site)
     told = site.services.messenger
     assert isinstance(told, RecordingMessenger)
     assert told.last.chat_id == chat.user.id
-    assert told.last.text == "🎉 Your parent said yes, Sam! Let's finish signing you up."
+    assert told.last.text == "🎉 Your parent said yes! Let's finish signing you up."
 
     page, csrf = await site.form(password_path)
     assert "Thank you! Sam can now finish signing up in the chat." in page
@@ -376,7 +376,7 @@ async def test_parent_answers_an_organisation_request_on_the_web(site: Site) -> 
     assert [(c.given_by, c.method) for c in shared] == [(GivenBy.PARENT, Method.EMAIL)]
     told = site.services.messenger
     assert isinstance(told, RecordingMessenger)
-    assert told.last.text == "🎉 Your parent said yes: De Regenboog can now see your results, Sam."
+    assert told.last.text == "🎉 Your parent said yes: De Regenboog can now see your results."
 
 
 async def child_with_consent(site: Site) -> ChatDriver:
@@ -499,7 +499,7 @@ async def test_parent_approves_a_new_policy_version_on_the_web(db_site: Site) ->
     assert await policy_version_of(site, chat) == "2.0"
     told = site.services.messenger
     assert isinstance(told, RecordingMessenger)
-    assert told.last.text == "🎉 Your parent said yes to the new privacy promise, Sam!"
+    assert told.last.text == "🎉 Your parent said yes to the new privacy promise!"
     async with site.services.db.unit_of_work() as uow:
         account = await uow.accounts.by_telegram(chat.user.id)
         assert account is not None

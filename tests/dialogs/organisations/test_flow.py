@@ -118,6 +118,22 @@ async def test_new_person_signs_up_through_an_invite_and_consents(bot: Services)
     assert len(await consents_of(bot, zoe.user.id)) == 1
 
 
+async def test_forget_leaves_no_message_that_names_the_person(bot: Services) -> None:
+    """Whatever the flows marked, a message that names the person goes with /forget."""
+    _, admin_a, _ = await setup_orgs(bot)
+    token = await new_link(admin_a)
+    zoe = ChatDriver(bot.engine, user_id=5_100_009, language_code="en")
+    await zoe.send(f"/start {token}")
+    await sign_up_teen(zoe, name="Zorblaxia")
+    await zoe.press("✅ Yes")
+    await zoe.send("/organisations")
+    assert sum("Zorblaxia" in text for text in zoe.texts()) >= 3
+    await zoe.send("/forget")
+    await zoe.press("Yes, delete everything")
+    assert zoe.last_text.startswith("🗑️ Done.")
+    assert [t for t in zoe.texts() if "Zorblaxia" in t or "zorblaxia" in t] == []
+
+
 async def test_no_is_respected(bot: Services) -> None:
     _, admin_a, _ = await setup_orgs(bot)
     token = await new_link(admin_a)
