@@ -224,6 +224,11 @@ class Engine:
                         flows=self.flows,
                         user_key=user_key,
                     )
+                    if account is not None and account.locale is None:
+                        # Made for them by someone else (an admin role given by Telegram id):
+                        # what they are told later, when not chatting, is in the language they
+                        # chat in, not in the bot's default.
+                        await uow.accounts.set_locale(account.id, ctx.locale)
                     if claim.state is None:
                         await self._recover(ctx)
                     await self._route(ctx)

@@ -271,8 +271,8 @@ async def test_withdrawal_ends_access_at_once_and_tells_the_admins(bot: Services
     assert zoe.last_text == "Done: De Regenboog no longer sees Zoë's data."
     told = [e for e in effects if getattr(e, "chat_id", None) == ADMIN_A]
     assert [e.text for e in told] == [  # type: ignore[union-attr]
-        # The admin never chose a language, so the default one (nl) is used.
-        "Een lid heeft De Regenboog verlaten. Hun gegevens worden niet meer gedeeld."
+        # Never chosen with /language: the language the admin chats in, not the default (nl).
+        "A member left De Regenboog. Their data is no longer shared."
     ]
     assert "Zoë" not in told[0].text  # type: ignore[union-attr]
     effects = await admin_a.send("/export")

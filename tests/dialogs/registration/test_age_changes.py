@@ -367,7 +367,7 @@ async def test_a_younger_age_withdraws_what_they_shared_on_their_own_yes(bot: Se
     )
     assert await standing_consents(bot, profile) == [("service", "parent")]
     told = [getattr(e, "text", "") for e in effects if getattr(e, "chat_id", None) == ADMIN_A]
-    assert len(told) == 1 and "De Regenboog" in told[0] and "Sam" not in told[0]
+    assert told == ["A member left De Regenboog. Their data is no longer shared."]
     async with bot.db.unit_of_work() as uow:  # out of the export and the statistics
         school = await uow.organisations.by_code("school-a")
         assert school is not None and profile.id not in await uow.consents.members(school.id)
