@@ -170,15 +170,7 @@ class AssessmentFlow:
         ctx.go(None)
         ctx.new_screen()
         name = escape(own.nickname or "")
-        rows: list[list[Button]] = []
-        for person in players.all:
-            arg = players.arg_of(person)
-            if await ctx.uow.assessments.open_for([person.id]) is not None:
-                rows.append([self._go_on(ctx, players, person)])
-            else:
-                rows.append([self._start_button(ctx, person, arg)])
-            if await ctx.uow.assessments.latest_complete(person.id) is not None:
-                rows.append([self._result_button(ctx, person, arg)])
+        rows = await self.quiz_rows(ctx, players)
         if own.role is Role.PARENT:
             rows.append([ctx.button(ctx._("➕ Add a child"), "reg", "add", timeless=True)])
             text = ctx._("Welcome back, {name}! 👋 Who is playing?").format(name=name)
@@ -199,15 +191,31 @@ class AssessmentFlow:
             if child
             else ctx._("Ready for the quiz? It takes about 3 minutes. 🙂")
         )
-        button = self._start_button(ctx, person, players.arg_of(person))
+        button = self._start_button(ctx, person, players.arg_of(person), again=False)
         ctx.say(text, keyboard([button]), personal=child)  # it names the child
 
-    def _start_button(self, ctx: Context, person: Profile, arg: str) -> Button:
-        label = (
-            ctx._("▶️ Quiz for {name}").format(name=person.nickname or "")
-            if person.role is Role.CHILD
-            else ctx._("▶️ Start the quiz")
-        )
+    async def quiz_rows(self, ctx: Context, players: Players | None = None) -> list[list[Button]]:
+        """Per player: go on with an open quiz, or start one (again), and the latest result."""
+        players = players or await self._players(ctx)
+        rows: list[list[Button]] = []
+        for person in players.all:
+            arg = players.arg_of(person)
+            done = await ctx.uow.assessments.latest_complete(person.id) is not None
+            if await ctx.uow.assessments.open_for([person.id]) is not None:
+                rows.append([self._go_on(ctx, players, person)])
+            else:
+                rows.append([self._start_button(ctx, person, arg, again=done)])
+            if done:
+                rows.append([self._result_button(ctx, person, arg)])
+        return rows
+
+    def _start_button(self, ctx: Context, person: Profile, arg: str, *, again: bool) -> Button:
+        if person.role is Role.CHILD:
+            label = ctx._("▶️ Quiz for {name}").format(name=person.nickname or "")
+        elif again:  # says what it does: a new quiz, the result stays
+            label = ctx._("🔁 Do the quiz again")
+        else:
+            label = ctx._("▶️ Start the quiz")
         return ctx.button(label, CODE, "go", arg, timeless=True)
 
     # --- commands ---------------------------------------------------------------------------
@@ -703,6 +711,14 @@ class AssessmentFlow:
             ctx._("Nobody decides anything about you with this result. /privacy tells you more.")
         )
         ctx.say("\n\n".join(lines))
+
+
+async def quiz_keyboard(ctx: Context) -> Keyboard | None:
+    """The home screen's quiz buttons (start, go on, result), for the closing message of a flow
+    that ends where the quiz begins (joining an organisation, say), so it is no dead end."""
+    flow = ctx.flows.get(CODE)
+    rows = await flow.quiz_rows(ctx) if isinstance(flow, AssessmentFlow) else []
+    return keyboard(*rows) if rows else None
 
 
 async def go_on_keyboard(ctx: Context) -> Keyboard | None:

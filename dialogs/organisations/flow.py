@@ -19,6 +19,7 @@ import structlog
 
 from dialogs import charts
 from dialogs.assessment.content import AssessmentContent
+from dialogs.assessment.flow import quiz_keyboard
 from dialogs.charts import distribution_chart
 from dialogs.context import Context, keyboard
 from dialogs.effects import Button, SendDocument, SendPhoto
@@ -232,16 +233,21 @@ class OrganisationFlow:
                 for person in people
                 if await ctx.uow.consents.active_for(person.id, organisation.id) is not None
             ]
+            next_steps = await quiz_keyboard(ctx)  # no dead end: the quiz is what comes next
             if shared:
                 names = ", ".join(escape(person.nickname or "") for person in shared)
                 ctx.show(
                     ctx._(
                         "Okay, nothing new is shared with {org}. Because of your earlier yes, "
                         "{org} still sees {names}. To stop that, use /organisations."
-                    ).format(org=name, names=names)
+                    ).format(org=name, names=names),
+                    next_steps,
                 )
             else:
-                ctx.show(ctx._("Okay! {org} won't see anything about you.").format(org=name))
+                ctx.show(
+                    ctx._("Okay! {org} won't see anything about you.").format(org=name),
+                    next_steps,
+                )
             return
         if payload.action == "askp":
             ctx.answer()
@@ -261,7 +267,8 @@ class OrganisationFlow:
             await ctx.uow.accounts.set_pending_invite(ctx.account.id, None)
             self._invite_closed(ctx)
             return
-        if own.role is not Role.PARENT or len(people) == 1:
+        done = own.role is not Role.PARENT or len(people) == 1
+        if done:
             await ctx.uow.accounts.set_pending_invite(ctx.account.id, None)
             ctx.go(None)
         text = (
@@ -269,7 +276,7 @@ class OrganisationFlow:
             if linked is _Linked.NOW
             else ctx._("{name} was already linked to {org}. ✅")
         ).format(name=escape(person.nickname or ""), org=name)
-        ctx.say(text)
+        ctx.say(text, await quiz_keyboard(ctx) if done else None)
 
     @staticmethod
     def _person(own: Profile, people: Sequence[Profile], arg: str) -> Profile | None:

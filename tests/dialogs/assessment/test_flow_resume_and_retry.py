@@ -105,7 +105,7 @@ async def test_still_not_sure_ends_kindly_and_keeps_the_earlier_result(embedded:
     await chat.send("/result")
     assert "You're an Explorer" in chat.last_text
     await chat.send("/start")
-    assert any(label == "▶️ Start the quiz" for label, _, _ in decoded(chat))  # nothing to go on
+    assert any(label == "🔁 Do the quiz again" for label, _, _ in decoded(chat))  # nothing to go on
     await chat.press("Do the quiz again")
     assert "Question 1 of 14" in chat.last_text
 

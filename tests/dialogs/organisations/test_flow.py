@@ -109,6 +109,8 @@ async def test_new_person_signs_up_through_an_invite_and_consents(bot: Services)
     assert "Not the answers to the questions." in zoe.last_text
     await zoe.press("✅ Yes")
     assert zoe.last_text == "✅ Zoë is linked to De Regenboog."
+    labels = [b.text for row in zoe.mine()[-1].keyboard or () for b in row]
+    assert labels == ["▶️ Start the quiz"]  # no dead end: the quiz comes next
     assert await consents_of(bot, zoe.user.id) == [("Zoë", "school-a", "self", "1.0", True)]
     assert await invite_uses(bot, "school-a") == [1]
     await zoe.send(f"/start {token}")  # the same link again: no harm, nothing counted twice
@@ -144,6 +146,8 @@ async def test_no_is_respected(bot: Services) -> None:
     await zoe.press("No, thanks")
     assert zoe.last_text == "Okay! De Regenboog won't see anything about you."
     assert await consents_of(bot, zoe.user.id) == []
+    await zoe.press("Start the quiz")  # no dead end: the quiz comes next
+    assert "Question 1 of" in zoe.last_text
     await zoe.send("/start")
     assert "would like to see" not in zoe.last_text  # not asked again without the link
 
