@@ -25,6 +25,7 @@ from dialogs.context import CommandHandler, Context
 from dialogs.effects import Send
 from dialogs.errors import ContentError
 from dialogs.events import CommandSent, Incoming, UserRef
+from dialogs.i18n import negotiate
 from dialogs.organisations.service import (
     OrganisationError,
     add_admin,
@@ -78,11 +79,29 @@ def _settings(**overrides: object) -> Settings:
         raise fail(str(exc)) from None
 
 
+class _Refused(Exception):
+    """A command that refused before changing anything; the message is for the operator."""
+
+
 def _run_async(main: Callable[[], Awaitable[T]]) -> T:
     try:
         return asyncio.run(main())  # type: ignore[arg-type]
     except ConfigError as exc:
         raise fail(str(exc)) from None
+    except _Refused as exc:
+        raise fail(str(exc), code=1) from None
+
+
+def _terminal_language() -> str | None:
+    """The terminal's language (``LC_ALL`` or ``LANG``, e.g. ``en_GB``), as Telegram would give
+    it; None when unset."""
+    language = os.environ.get("LC_ALL") or os.environ.get("LANG") or None
+    return language.split(".")[0] if language else None
+
+
+def _terminal_locale(default: str) -> str:
+    """The catalog for texts printed in this terminal."""
+    return negotiate(_terminal_language(), default)
 
 
 def _tune_gc() -> None:
@@ -118,13 +137,12 @@ async def _serve(services: Services, runtime: Runtime) -> None:
 async def _chat(services: Services) -> None:
     from bot.runtimes.terminal import run_terminal
 
-    language = os.environ.get("LC_ALL") or os.environ.get("LANG") or None
     user_id = int(os.environ.get("PLAYBOT_CHAT_USER", "1000"))
     await run_terminal(
         services,
         files=LocalFiles(services.settings.data_dir).chat_dir(services.engine.user_key(user_id)),
         user_id=user_id,
-        language_code=language.split(".")[0] if language else None,
+        language_code=_terminal_language(),
     )
 
 
@@ -437,19 +455,25 @@ def _request_command(pick: Callable[[RequestsFlow], CommandHandler], args: str) 
                     uow=uow,
                     account=None,
                     translator=services.translator,
-                    texts=services.translator.texts(settings.default_locale),
+                    texts=services.translator.texts(_terminal_locale(settings.default_locale)),
                     codec=engine.codec,
                     settings=engine.settings,
                     now=engine.clock(),
                 )
                 await pick(services.dialogs.requests)(ctx, args)
+                outgoing = [e for e in ctx.effects if getattr(e, "chat_id", None) != CLI_CHAT]
+                if outgoing and services.messenger is None:
+                    # Saved but never sent would read as done: nothing is kept instead.
+                    await uow.rollback()
+                    raise _Refused(
+                        "Nothing was changed: this step sends a message through Telegram, so it "
+                        "needs BOT_TOKEN (set it, or use the command in the chat)."
+                    )
                 await uow.commit()
             for effect in ctx.effects:
                 if isinstance(effect, Send) and effect.chat_id == CLI_CHAT:
                     typer.echo(html_to_plain(effect.text))
-            await services.deliver(
-                [e for e in ctx.effects if getattr(e, "chat_id", None) != CLI_CHAT]
-            )
+            await services.deliver(outgoing)
         finally:
             await services.close()
 

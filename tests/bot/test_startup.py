@@ -99,3 +99,34 @@ def test_a_data_dir_that_cannot_be_made_is_one_clear_line(tmp_path: Path) -> Non
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "DATA_DIR" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.slow
+async def test_request_steps_that_message_someone_need_a_token_and_change_nothing(
+    tmp_path: Path, make_settings: Callable[..., Settings], key_settings: dict[str, str]
+) -> None:
+    """Without BOT_TOKEN a reply could only be stored, never sent: refused, nothing kept."""
+    from tests.dialogs.requests.test_flow import ask
+
+    services = await build_services(make_settings(data_dir=tmp_path))
+    try:
+        number = await ask(ChatDriver(services.engine, user_id=7_700_100, language_code="en"))
+    finally:
+        await services.close()
+    env = {
+        "DATA_DIR": str(tmp_path),
+        "DATA_KEYS": key_settings["data_keys"],
+        "INDEX_KEY": key_settings["index_key"],
+        "LANG": "en_GB.UTF-8",
+        "LC_ALL": "",
+    }
+    refused = run_cli("requests", "reply", str(number), "Yes, you can.", env=env)
+    assert refused.returncode == 1
+    assert refused.stderr.strip().splitlines() == [
+        "playbot: Nothing was changed: this step sends a message through Telegram, so it needs "
+        "BOT_TOKEN (set it, or use the command in the chat)."
+    ]
+    shown = run_cli("requests", "show", str(number), env=env)
+    assert shown.returncode == 0, shown.stderr
+    assert "Can I do it twice?" in shown.stdout and "Yes, you can." not in shown.stdout
+    assert "new" in shown.stdout  # in the terminal's language, and still where it was
