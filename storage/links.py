@@ -110,6 +110,12 @@ class LinkRepository:
             row.organisation_id,
         )
 
+    async def locale_of(self, token: str) -> str | None:
+        """The language of the mail a link came in, working or not (None: no such link)."""
+        return await self._session.scalar(
+            select(LinkRow.locale).where(LinkRow.token_hash == token_hash(token))
+        )
+
     async def use(self, link: Link, *, now: datetime) -> bool:
         """Mark a checked link used; False if another request used it first (single use)."""
         result = await self._session.execute(

@@ -52,6 +52,16 @@ def _problem_page(
     )
 
 
+async def _gone_page(
+    request: web.Request, token: str, problem: LinkProblem, purpose: str = ""
+) -> web.Response:
+    """The page for a link that does not work (any more), in the language of its mail: the
+    browser's language only when the link is unknown."""
+    async with _services(request).db.unit_of_work() as uow:
+        locale = await uow.links.locale_of(token)
+    return _problem_page(request, problem, locale, purpose)
+
+
 def _token(request: web.Request) -> str | None:
     """The link token from the URL, if it has the shape of one."""
     token = request.match_info["token"]
@@ -73,7 +83,7 @@ async def consent_page(request: web.Request) -> web.Response:
         return _problem_page(request, LinkProblem.UNKNOWN)
     link = await _link(services, token, LinkPurpose.CONSENT, LinkPurpose.ORG_CONSENT)
     if isinstance(link, LinkProblem):
-        return _problem_page(request, link)
+        return await _gone_page(request, token, link)
     if link.purpose is LinkPurpose.ORG_CONSENT:
         async with services.db.unit_of_work() as uow:
             shared = await organisation_consent.view(
@@ -109,7 +119,7 @@ async def consent_answer(request: web.Request) -> web.StreamResponse:
         return _problem_page(request, LinkProblem.UNKNOWN)
     link = await _link(services, token, LinkPurpose.CONSENT, LinkPurpose.ORG_CONSENT)
     if isinstance(link, LinkProblem):
-        return _problem_page(request, link)
+        return await _gone_page(request, token, link)
     form = await read_form(request, locale=link.locale)
     if isinstance(form, web.Response):
         return form
@@ -184,7 +194,7 @@ async def password_page(request: web.Request) -> web.Response:
     async with services.db.unit_of_work() as uow:
         link = await uow.links.check(token, LinkPurpose.PASSWORD, now=services.engine.clock())
         if isinstance(link, LinkProblem):
-            return _problem_page(request, link, purpose="password")
+            return await _gone_page(request, token, link, purpose="password")
         person = await uow.people.get(link.person_id)
     return request.app[PAGES].render(
         request,
@@ -205,7 +215,7 @@ async def password_set(request: web.Request) -> web.Response:
         return _problem_page(request, LinkProblem.UNKNOWN)
     found = await _link(services, token, LinkPurpose.PASSWORD)
     if isinstance(found, LinkProblem):
-        return _problem_page(request, found, purpose="password")
+        return await _gone_page(request, token, found, purpose="password")
     form = await read_form(request, locale=found.locale)
     if isinstance(form, web.Response):
         return form
@@ -217,7 +227,7 @@ async def password_set(request: web.Request) -> web.Response:
     async with services.db.unit_of_work() as uow:
         link = await uow.links.check(token, LinkPurpose.PASSWORD, now=now)
         if isinstance(link, LinkProblem):
-            return _problem_page(request, link, purpose="password")
+            return await _gone_page(request, token, link, purpose="password")
         person = await uow.people.get(link.person_id)
         problem: Problem | None = check_password(password, repeated)
         if problem is not None:

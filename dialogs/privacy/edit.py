@@ -212,7 +212,7 @@ class EditFlow:
                     ctx.refuse_stale()
                     return
                 ctx.answer()
-                await mail_password_link(ctx, person)
+                await mail_password_link(ctx, person, again=True)
                 ctx.go(None)
                 ctx.show(
                     ctx._(

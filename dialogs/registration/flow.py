@@ -90,10 +90,11 @@ async def mail_parent_consent(ctx: Context, profile: Profile) -> None:
     await ctx.uow.outbox.add(mail, purpose="consent", person_id=profile.id, now=ctx.now)
 
 
-async def mail_password_link(ctx: Context, profile: Profile) -> bool:
+async def mail_password_link(ctx: Context, profile: Profile, *, again: bool = False) -> bool:
     """Mail a fresh single-use set-password link to the e-mail on file; older ones stop working.
 
-    Used at the end of sign-up and by /edit (a forgotten password). False without an e-mail.
+    Used at the end of sign-up and by /edit (``again``: a forgotten password). False without an
+    e-mail.
     """
     if profile.email is None:
         return False
@@ -112,6 +113,7 @@ async def mail_password_link(ctx: Context, profile: Profile) -> bool:
         url=f"{ctx.settings.public_url}/password/{token}",
         valid=ctx.settings.password_link_valid,
         to_parent=ctx.settings.fields.parent_decides(profile),
+        again=again,
     )
     await ctx.uow.outbox.add(mail, purpose="password", person_id=profile.id, now=ctx.now)
     return True

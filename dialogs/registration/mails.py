@@ -95,20 +95,38 @@ def consent_request(
 
 
 def password_link(
-    texts: Texts, *, to: str, name: str, url: str, valid: timedelta, to_parent: bool = False
+    texts: Texts,
+    *,
+    to: str,
+    name: str,
+    url: str,
+    valid: timedelta,
+    to_parent: bool = False,
+    again: bool = False,
 ) -> Mail:
     """Let someone set a password: a single-use link, never the password itself.
 
     ``to_parent``: the address is the parent's (a young person under the consent age), so the
     mail greets the parent and names the child rather than calling the parent by the child's name.
+    ``again``: asked for later (/edit), not at the end of signing up.
     """
     _ = texts.gettext
     days = days_of(valid)
+    if again:
+        why = (
+            _("You asked for a new link to set the password of {name}'s Play Style account.")
+            if to_parent
+            else _("You asked for a new link to set your Play Style password.")
+        )
+    else:
+        why = (
+            _("The Play Style account of {name} is ready.")
+            if to_parent
+            else _("Your Play Style account is ready.")
+        )
     paragraphs = [
         _("Hello,") if to_parent else _("Hello {name},").format(name=name),
-        _("The Play Style account of {name} is ready.").format(name=name)
-        if to_parent
-        else _("Your Play Style account is ready."),
+        why.format(name=name),
         texts.ngettext(
             "Set a password with this link. It works once, for {days} day:",
             "Set a password with this link. It works once, for {days} days:",

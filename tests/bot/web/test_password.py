@@ -155,3 +155,32 @@ async def test_the_password_mail_for_a_child_under_16_greets_the_parent(site: Si
     assert "The Play Style account of Sam is ready." in text
     async with site.client.get(site.url(skipped)) as response:
         assert response.status != 200  # one working password link at a time
+
+
+async def test_a_used_link_answers_in_the_language_of_its_mail(site: Site) -> None:
+    """A browser in another language (or none) still reads the page in the mail's language."""
+    chat = await teen_signed_up(site)
+    [first] = await password_mails(site, set())
+    await chat.send("/edit")
+    await chat.press("New password link")
+    async with site.client.get(
+        site.url(first), headers={"Accept-Language": "nl-NL,nl;q=0.9"}
+    ) as response:
+        assert response.status == 410
+        page = html.unescape(await response.text())
+    assert "We sent a newer e-mail" in page
+
+
+async def test_a_password_link_asked_for_later_does_not_say_the_account_is_new(
+    site: Site,
+) -> None:
+    chat = await teen_signed_up(site)
+    seen: set[str] = set()
+    first = [m for m in await site.send_mail() if "/password/" in body(m)]
+    assert "Your Play Style account is ready." in body(first[-1])
+    seen.update(m["Message-ID"] for m in await site.send_mail())
+    await chat.send("/edit")
+    await chat.press("New password link")
+    [again] = [m for m in await site.send_mail() if m["Message-ID"] not in seen]
+    assert "You asked for a new link to set your Play Style password." in body(again)
+    assert "is ready" not in body(again)
