@@ -167,6 +167,13 @@ class Retention:
             return 0
         return await asyncio.to_thread(files.purge_older_than, FILES_KEPT.total_seconds())
 
+    async def store_anonymous_results(self, now: datetime) -> int:
+        """Anonymous results of erasures, once enough wait to be stored together."""
+        async with self._services.db.unit_of_work() as uow:
+            stored = await uow.erasure.store_anonymous()
+            await uow.commit()
+        return stored
+
     async def purge_mails(self, now: datetime) -> int:
         """Settled outbox rows (contents already gone) after a week; stuck sends given up."""
         async with self._services.db.unit_of_work() as uow:
@@ -220,5 +227,6 @@ def standard_jobs(services: Services) -> list[Job]:
         Job("purge_links", 3600.0, retention.purge_links),
         Job("purge_mails", 600.0, retention.purge_mails),
         Job("purge_files", 3600.0, retention.purge_files),
+        Job("store_anonymous_results", 3600.0, retention.store_anonymous_results),
         Job("request_reminders", 3600.0, Reminders(services).run),
     ]

@@ -2,23 +2,31 @@
 
 Deleting a profile deletes, through foreign keys, its consents, links, queued mails, quiz
 sessions and answers; deleting an account deletes its roles. Before that the quiz results are
-copied without any id into ``anonymous_results``, and a receipt with no identifier is kept.
+copied without any id, and a receipt with no identifier is kept.
+
+The copies wait, encrypted, in ``anonymous_pending``: written in the same transaction as the
+receipt, they could be matched to it (PostgreSQL's transaction ids, SQLite's row order). Only
+when ``ANONYMOUS_BATCH`` of them wait are they moved together, in random order, to
+``anonymous_results``, where nothing ties one of them to one erasure.
 """
 
 from __future__ import annotations
 
 import json
+import random
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.crypto import FieldCipher
 from storage.models import (
     AccountRow,
+    AnonymousPendingRow,
     AnonymousResultRow,
     AuditRow,
     ErasureReceiptRow,
@@ -28,6 +36,11 @@ from storage.models import (
     RequestMessageRow,
     RequestRow,
 )
+
+ANONYMOUS_BATCH: Final = 5
+"""Anonymous results are stored for good only this many at a time, so none stands out."""
+
+_SHUFFLE: Final = random.SystemRandom()
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,8 +61,9 @@ class AnonymousResult:
 class ErasureRepository:
     """Keeps the anonymous remainder, deletes the rest, writes the receipt; never commits."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, cipher: FieldCipher) -> None:
         self._session = session
+        self._cipher = cipher
 
     async def queued_mails(self, person_ids: Sequence[uuid.UUID]) -> list[uuid.UUID]:
         """Outbox mails about these people (their .eml copies are deleted too)."""
@@ -62,23 +76,61 @@ class ErasureRepository:
         )
 
     async def keep_anonymous(self, results: Sequence[AnonymousResult]) -> None:
-        """Store anonymous copies of results (no id, age band, month)."""
+        """Keep anonymous copies of results (no id, age band, month), encrypted until enough
+        wait to be stored together (:meth:`store_anonymous`)."""
+        for item in results:
+            row_id = uuid.uuid4()
+            payload = json.dumps(asdict(item), sort_keys=True)
+            self._session.add(
+                AnonymousPendingRow(
+                    id=row_id,
+                    result_enc=self._cipher.encrypt(
+                        payload, table="anonymous_pending", column="result_enc", row_id=row_id
+                    ),
+                )
+            )
+        await self._session.flush()
+
+    async def store_anonymous(self, *, at_least: int = ANONYMOUS_BATCH) -> int:
+        """Move the waiting anonymous results, in random order, to ``anonymous_results`` once at
+        least ``at_least`` wait; returns how many moved. Two workers never move one twice (the
+        rows are taken with a ``DELETE ... RETURNING``)."""
+        waiting = await self._session.scalar(select(func.count()).select_from(AnonymousPendingRow))
+        if (waiting or 0) < at_least:
+            return 0
+        taken = (
+            await self._session.execute(
+                delete(AnonymousPendingRow).returning(
+                    AnonymousPendingRow.id, AnonymousPendingRow.result_enc
+                )
+            )
+        ).all()
+        results = [
+            json.loads(
+                self._cipher.decrypt(
+                    blob, table="anonymous_pending", column="result_enc", row_id=row_id
+                )
+            )
+            for row_id, blob in taken
+        ]
+        _SHUFFLE.shuffle(results)
         for item in results:
             self._session.add(
                 AnonymousResultRow(
                     id=uuid.uuid4(),
-                    questionnaire=item.questionnaire,
-                    questionnaire_version=item.questionnaire_version,
-                    key_version=item.key_version,
-                    age_band=item.age_band,
-                    month=item.month,
-                    answers=json.dumps(dict(item.answers), sort_keys=True),
-                    result=json.dumps(dict(item.result), sort_keys=True),
-                    top_style=item.top_style,
-                    looks_random=item.looks_random,
+                    questionnaire=item["questionnaire"],
+                    questionnaire_version=item["questionnaire_version"],
+                    key_version=item["key_version"],
+                    age_band=item["age_band"],
+                    month=item["month"],
+                    answers=json.dumps(item["answers"], sort_keys=True),
+                    result=json.dumps(item["result"], sort_keys=True),
+                    top_style=item["top_style"],
+                    looks_random=item["looks_random"],
                 )
             )
-        await self._session.flush()
+            await self._session.flush()  # one by one: the rows go in in the shuffled order
+        return len(results)
 
     async def delete(
         self, *, person_ids: Sequence[uuid.UUID], account_ids: Sequence[uuid.UUID]

@@ -62,6 +62,7 @@ NOT_ABOUT_PEOPLE: Final[dict[str, str]] = {
     "invites": "invite links: random tokens, counts and dates",
     "audit_events": "who did what by random account id; no personal data in the text",
     "anonymous_results": "quiz results with no id, age as a band and the month only",
+    "anonymous_pending": "the same, encrypted, until enough wait to be stored together",
     "erasure_receipts": "when an erasure happened and what kinds of data, never whose",
     "request_reminders": "which request was reminded on which day",
     "alembic_version": "the schema version",

@@ -519,6 +519,24 @@ class AnonymousResultRow(Base):
     looks_random: Mapped[bool] = mapped_column(info=plain("left out of statistics"))
 
 
+class AnonymousPendingRow(Base):
+    """An anonymous result waiting to be mixed with others, encrypted.
+
+    Written in the erasure's transaction, a row could be matched to the receipt (by transaction
+    id or insertion order); only once enough are waiting are they moved together, in random
+    order, into ``anonymous_results``.
+    """
+
+    __tablename__ = "anonymous_pending"
+
+    id: Mapped[uuid.UUID] = mapped_column(
+        primary_key=True, default=uuid.uuid4, info=plain("random id of this row only")
+    )
+    result_enc: Mapped[bytes] = mapped_column(
+        info=plain("an anonymous result (as in anonymous_results), encrypted while it waits")
+    )
+
+
 class ErasureReceiptRow(Base):
     """Proof that an erasure happened: when and what kinds of data, never whose."""
 

@@ -65,7 +65,7 @@ class UnitOfWork:
         self.audit = AuditRepository(self._session)
         self.statistics = StatisticsRepository(self._session)
         self.inventory = Inventory(self._session, self._cipher)
-        self.erasure = ErasureRepository(self._session)
+        self.erasure = ErasureRepository(self._session, self._cipher)
         self.requests = RequestRepository(self._session, self._cipher)
         return self
 

@@ -22,7 +22,7 @@ from bot.mail import MailSender
 from bot.services import Services
 from dialogs.effects import Delete, SendDocument
 from storage.inventory import columns, personal_columns, undescribed_tables
-from storage.models import AnonymousResultRow, ErasureReceiptRow
+from storage.models import AnonymousPendingRow, AnonymousResultRow, ErasureReceiptRow
 from tests.chat import ChatDriver
 from tests.privacy.markers import SAM, ZOE, Markers, found_in, raw_database, state_store_dump
 
@@ -121,8 +121,13 @@ async def test_forget_erases_one_person_everywhere_and_keeps_the_other(
         )
         assert await uow.assessments.latest_complete(own.id) is not None
     async with services.db.sessions() as session:
-        anonymous = (await session.scalars(select(AnonymousResultRow))).all()
         receipts = (await session.scalars(select(ErasureReceiptRow))).all()
+        assert (await session.scalars(select(AnonymousResultRow))).all() == []  # waiting
+    async with services.db.unit_of_work() as uow:  # as the job does once enough wait
+        assert await uow.erasure.store_anonymous(at_least=1) == 1
+        await uow.commit()
+    async with services.db.sessions() as session:
+        anonymous = (await session.scalars(select(AnonymousResultRow))).all()
     assert len(anonymous) == 1 and anonymous[0].age_band == "13-16"
     assert len(anonymous[0].month) == 7 and json.loads(anonymous[0].answers)
     assert len(receipts) == 1 and "people" in json.loads(receipts[0].categories)
@@ -182,14 +187,14 @@ async def test_erasure_interrupted_then_run_again_then_twice(
     async with embedded.db.unit_of_work() as uow:  # nothing half-done: all of it is still there
         assert await uow.accounts.by_telegram(ZOE.telegram_id) is not None
     async with embedded.db.sessions() as session:
-        assert await session.scalar(select(func.count()).select_from(AnonymousResultRow)) == 0
+        assert await session.scalar(select(func.count()).select_from(AnonymousPendingRow)) == 0
     monkeypatch.setattr(ErasureRepository, "delete", real_delete)
     await zoe.press("Yes, delete everything")
     assert zoe.last_text.startswith("🗑️ Done.")
     await zoe.send("/forget")
     assert zoe.last_text == "I keep nothing about you, so there is nothing to delete."
     async with embedded.db.sessions() as session:
-        assert await session.scalar(select(func.count()).select_from(AnonymousResultRow)) == 1
+        assert await session.scalar(select(func.count()).select_from(AnonymousPendingRow)) == 1
 
 
 async def test_parent_erases_one_child(embedded: Services) -> None:
