@@ -202,6 +202,10 @@ class OrganisationFlow:
                 await self._answer_invite(ctx, payload)
             case "wd" | "wdok":
                 await self._withdraw(ctx, payload)
+            case "wdno":
+                ctx.answer()
+                ctx.go(None)
+                ctx.show(ctx._("Okay, nothing changes. /organisations shows who sees what."))
             case "rev":
                 await self._revoke(ctx, payload)
             case _:
@@ -374,6 +378,7 @@ class OrganisationFlow:
                 ).format(**names),
                 keyboard(
                     [ctx.button(ctx._("🚫 Yes, stop"), CODE, "wdok", payload.arg)],
+                    [ctx.button(ctx._("⬅️ No, keep sharing"), CODE, "wdno", payload.arg)],
                 ),
             )
             return
@@ -511,13 +516,18 @@ class OrganisationFlow:
         lines = [ctx._("<b>Invite links of {org}</b>").format(org=escape(organisation.name))]
         rows = []
         for index, invite in enumerate(invites[:20]):
-            state = (
-                ctx._("switched off")
-                if invite.revoked_at
-                else ctx._("expired")
-                if not invite.usable(ctx.now)
-                else ctx._("active")
-            )
+            if invite.revoked_at:
+                state = ctx._("switched off")
+            elif invite.expires_at is not None and invite.expires_at <= ctx.now:
+                state = ctx._("expired")
+            elif not invite.usable(ctx.now):
+                state = ctx._("used up")
+            elif invite.expires_at is not None:
+                state = ctx._("active until {date}").format(
+                    date=long_date(ctx.texts, invite.expires_at)
+                )
+            else:
+                state = ctx._("active")
             limit = f"/{invite.max_uses}" if invite.max_uses else ""
             lines.append(
                 f"{index + 1}. {escape(invite.label or invite.token[:8])}: "
@@ -618,6 +628,10 @@ class OrganisationFlow:
             ctx._("Members: {n}").format(n=show(stats.members)),
             ctx._("Quizzes started: {n}").format(n=show(stats.started)),
             ctx._("Quizzes finished: {n}").format(n=show(stats.completed)),
+            ctx._(
+                "<i>Not counted: quizzes tapped through very fast (the answers may be random "
+                "taps), and the people who did not share with you.</i>"
+            ),
         ]
         if all(form.table is None for form in stats.forms):
             lines.append(ctx._("Too few results to show more without giving away who is who."))
@@ -679,9 +693,16 @@ class OrganisationFlow:
     async def org_admin_command(self, ctx: Context, args: str) -> None:
         """/orgadmin CODE TELEGRAM_ID: make someone an organisation's admin (platform admins)."""
         words = args.split()
-        organisation = await ctx.uow.organisations.by_code(words[0]) if words else None
-        if organisation is None or len(words) != 2 or not words[1].lstrip("-").isdigit():
+        if len(words) != 2 or not words[1].isdigit():
             ctx.say(ctx._("Usage: /orgadmin CODE TELEGRAM_ID"))
+            return
+        organisation = await ctx.uow.organisations.by_code(words[0])
+        if organisation is None:
+            ctx.say(
+                ctx._("There is no organisation with the code {code}. /neworg makes one.").format(
+                    code=escape(words[0])
+                )
+            )
             return
         await service.add_admin(
             ctx.uow,
