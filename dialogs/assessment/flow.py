@@ -243,6 +243,12 @@ class AssessmentFlow:
             ),
         )
 
+    async def cancel(self, ctx: Context) -> None:
+        """/cancel mid-quiz: stop; the answers so far stay, so /start goes on where it was."""
+        ctx.go(None)
+        ctx.new_screen()
+        ctx.say(ctx._("Okay, I've stopped. Your answers so far are kept: tap /start to go on."))
+
     async def retake_command(self, ctx: Context, _args: str) -> None:
         """/retake: the quiz again from question 1; earlier results stay in the history.
 

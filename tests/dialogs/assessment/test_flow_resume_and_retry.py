@@ -261,3 +261,17 @@ async def test_asking_again_and_ending_incomplete_in_storage(services: Services)
         latest = await uow.assessments.latest_complete(person.id)
         assert latest is not None and latest.id == done.id and latest.latest
         assert await uow.assessments.complete_ids(after=None, limit=10) == [done.id]
+
+
+async def test_cancel_mid_quiz_says_the_answers_wait(embedded: Services) -> None:
+    chat = ChatDriver(embedded.engine, language_code="en")
+    await signed_up_teen(chat, age="16")
+    await chat.press("Start the quiz")
+    await pick_style(chat, "mover")
+    await chat.send("/cancel")
+    assert (
+        chat.last_text == "Okay, I've stopped. Your answers so far are kept: tap /start to go on."
+    )
+    await chat.send("/start")
+    await chat.press("Go on with the quiz")
+    assert "Question 2 of" in chat.last_text
