@@ -71,6 +71,7 @@ def test_bad_values_are_one_clear_line(
 
 def run_cli(*args: str, env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess[str]:
     base = {k: v for k, v in os.environ.items() if k not in ("BOT_TOKEN", "DATABASE_URL")}
+    base["WEB_PORT"] = "0"  # any free port: 8080 may be taken by a bot running on this machine
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         input=stdin,

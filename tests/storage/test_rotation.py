@@ -79,7 +79,8 @@ async def test_every_encrypted_column_is_covered() -> None:
 @pytest.mark.slow
 def test_cli_rotates_the_embedded_key_file(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("DATA_KEYS", "INDEX_KEY")}
-    env.update({"DATA_DIR": str(tmp_path), "PLAYBOT_CHAT_USER": "4242"})
+    # Any free port for the web pages: 8080 may be taken by a bot running on this machine.
+    env.update({"DATA_DIR": str(tmp_path), "PLAYBOT_CHAT_USER": "4242", "WEB_PORT": "0"})
     chat = subprocess.run(
         [sys.executable, "-m", "bot", "chat"],
         input="/language\n2\n",
