@@ -114,6 +114,6 @@ def build_dialogs(
         gate=privacy.gate,
         group_reply=requests.admin_reply,
         delivery_hook=requests.remember_posts,
-        offer_help=requests.offer,
+        offer_help=requests.suggest,
         requests=requests,
     )

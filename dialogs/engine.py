@@ -410,11 +410,13 @@ class Engine:
         await flow.on_button(ctx, payload)
 
     async def _idle_text(self, ctx: Context) -> None:
-        """Text nobody expected: explain; the second time in a row, offer a person."""
+        """Text nobody expected: explain; the second time in a row, also offer a person (a
+        button: a child typing "hi" twice has not asked for anything)."""
         misses = ctx.state.data.get(MISSES_KEY)
         misses = (misses if isinstance(misses, int) else 0) + 1
         ctx.state.data[MISSES_KEY] = misses
-        ctx.say(ctx._("I didn't understand that. Tap /help to see what I can do."))
         if misses >= 2 and self.offer_help is not None:
             ctx.state.data.pop(MISSES_KEY, None)
             await self.offer_help(ctx, "")
+            return
+        ctx.say(ctx._("I didn't understand that. Tap /help to see what I can do."))

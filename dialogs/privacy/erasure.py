@@ -126,7 +126,9 @@ async def erase(
                 anonymous=bool(anonymous),
             ),
             purpose="erasure",
-            person_id=None,
+            # A parent erasing one child keeps their profile: the mail (naming the child) is
+            # theirs, and goes with their own /forget. After a full erasure it belongs to nobody.
+            person_id=None if account_id else _parent_of(people),
             now=now,
         )
     if subject.account_ids:
@@ -146,3 +148,9 @@ async def erase(
 def categories_text(categories: dict[str, int]) -> str:
     """The receipt's categories as stored (JSON), for logs and tests."""
     return json.dumps(categories, sort_keys=True)
+
+
+def _parent_of(people: Sequence[Profile]) -> uuid.UUID | None:
+    """The profile of the parent whose children these are, if they are children."""
+    parents = {person.parent_id for person in people}
+    return parents.pop() if len(parents) == 1 else None

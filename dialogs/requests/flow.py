@@ -130,6 +130,17 @@ class RequestsFlow:
 
     # --- the person ---------------------------------------------------------------------------
 
+    async def suggest(self, ctx: Context, _args: str = "") -> None:
+        """After two messages the bot did not understand: offer a person, start nothing."""
+        ask = ctx.button(ctx._("🙋 Ask a person"), CODE, "ask", timeless=True)
+        ctx.say(
+            ctx._(
+                "I still didn't understand. Tap /help to see what I can do, or ask a person on "
+                "our team."
+            ),
+            keyboard([ask]),
+        )
+
     async def offer(self, ctx: Context, _args: str = "") -> None:
         """ "Ask a person": what is it about?"""
         ctx.go(CODE, "kind")
@@ -140,7 +151,8 @@ class RequestsFlow:
                 *(
                     [ctx.button(ctx._(label), CODE, "kind", code)]
                     for code, (_, label) in ASKABLE.items()
-                )
+                ),
+                [ctx.button(ctx._("⬅️ No, never mind"), CODE, "never")],
             ),
         )
 
@@ -150,6 +162,10 @@ class RequestsFlow:
                 ctx.answer()
                 ctx.edit_target = None
                 await self.offer(ctx)
+            case "never":
+                ctx.answer()
+                ctx.go(None)
+                ctx.show(ctx._("Okay! Tap /help any time."), await go_on_keyboard(ctx))
             case "kind" if payload.arg in ASKABLE:
                 ctx.answer()
                 ctx.go(CODE, f"write:{payload.arg}")

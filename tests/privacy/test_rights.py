@@ -18,7 +18,7 @@ import openpyxl
 import pytest
 from sqlalchemy import Column, MetaData, String, Table, func, select
 
-from bot.mail import MailSender
+from bot.mail import FileTransport, MailSender
 from bot.services import Services
 from dialogs.effects import Delete, SendDocument
 from storage.inventory import columns, personal_columns, undescribed_tables
@@ -220,6 +220,21 @@ async def test_parent_erases_one_child(embedded: Services) -> None:
         own = await uow.people.own(account.id)
         assert own is not None
         assert [c.nickname for c in await uow.people.children(own.id)] == ["Mila"]
+
+    # The mail about Tim's erasure is Anna's: her own /forget takes its copy along.
+    files = embedded.db.files
+    assert files is not None
+    sender = MailSender(embedded.db, FileTransport(files.mail_dir), sender="bot@example.nl")
+    await sender.send_due(embedded.engine.clock())
+    copies = lambda: [p.read_text(errors="replace") for p in files.mail_dir.glob("*.eml")]  # noqa: E731
+    assert any("Tim" in text for text in copies())
+    await parent.send("/forget")
+    await parent.press("Everything")
+    assert parent.last_text.startswith("🗑️ Done.")
+    await sender.send_due(embedded.engine.clock())
+    left = copies()
+    assert [t[t.find("Tim") - 80 : t.find("Tim") + 80] for t in left if "Tim" in t] == []
+    assert len(left) == 1  # the confirmation of this erasure (of Anna and Mila), to Anna
 
 
 async def test_a_new_policy_version_asks_for_consent_again(embedded: Services) -> None:

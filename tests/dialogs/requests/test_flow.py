@@ -250,7 +250,18 @@ async def test_two_misunderstood_texts_offer_a_person(bot: Services) -> None:
     await person.send("blue")
     assert person.last_text.startswith("I didn't understand that")
     await person.send("green")
+    assert person.last_text.startswith("I still didn't understand.")  # one message, not two
+    assert person.texts()[-2].startswith("I didn't understand that")
+    await person.send("/requests")  # nothing was started: commands work as before
+    await person.send("yellow")
+    assert person.last_text.startswith("I didn't understand that")  # counting starts again
+    await person.send("red")
+    await person.press("Ask a person")  # asked for: now the form
     assert "pass your message to a person" in person.last_text
+    await person.press("No, never mind")
+    assert person.last_text == "Okay! Tap /help any time."
+    await person.send("purple")
+    assert person.last_text.startswith("I didn't understand that")  # not a message for anyone
 
 
 async def test_lifecycle_rules_hold_through_the_commands(bot: Services) -> None:
