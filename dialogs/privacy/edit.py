@@ -47,6 +47,7 @@ from dialogs.registration.fields import (
     clean_age,
     clean_email,
     clean_name,
+    email_label,
 )
 from dialogs.registration.flow import CODE as REGISTRATION
 from dialogs.registration.flow import mail_parent_consent, mail_password_link
@@ -114,7 +115,7 @@ class EditFlow:
             FieldName.NICKNAME: ctx._("Name"),
             FieldName.LAST_NAME: ctx._("Last name"),
             FieldName.AGE: ctx._("Age"),
-            FieldName.EMAIL: ctx._("E-mail"),
+            FieldName.EMAIL: email_label(ctx._, person, rules),
             FieldName.ADDRESS: ctx._("Address"),
             FieldName.OUTDOOR: ctx._("Outside"),
         }
@@ -124,12 +125,12 @@ class EditFlow:
         elif person.role is Role.PARENT:  # a parent is asked neither
             labels.pop(FieldName.AGE)
             labels.pop(FieldName.OUTDOOR)
-        elif rules.parent_decides(person):
-            labels[FieldName.EMAIL] = ctx._("Parent's e-mail")
-            if not await guardian.parent_said_yes(ctx.uow, person.id):
-                # Not kept before the parent's yes, so not to be added with /edit either.
-                for name in (FieldName.LAST_NAME, FieldName.ADDRESS, FieldName.OUTDOOR):
-                    labels.pop(name)
+        elif rules.parent_decides(person) and not await guardian.parent_said_yes(
+            ctx.uow, person.id
+        ):
+            # Not kept before the parent's yes, so not to be added with /edit either.
+            for name in (FieldName.LAST_NAME, FieldName.ADDRESS, FieldName.OUTDOOR):
+                labels.pop(name)
         return {name: label for name, label in labels.items() if rules.asks(name)}
 
     async def _may_reset_password(self, ctx: Context, person: Profile) -> bool:

@@ -15,6 +15,7 @@ from typing import Any
 
 from dialogs.i18n import Texts, long_date
 from dialogs.markup import escape
+from dialogs.registration.fields import FieldRules, email_label
 from dialogs.spreadsheets import Cell, xlsx_bytes
 from storage.people import Profile
 
@@ -50,6 +51,7 @@ def build(
     organisations: Mapping[uuid.UUID, str],
     bands: Mapping[str, str],
     generated: datetime,
+    rules: FieldRules,
 ) -> DataExport:
     """The summary and files for everything in ``rows`` (from ``Inventory.rows``).
 
@@ -79,7 +81,7 @@ def build(
         for label, value in (
             (_("Last name"), person.last_name),
             (_("Age"), person.age),
-            (_("E-mail"), person.email),
+            (email_label(_, person, rules), person.email),
             (_("Address"), person.address),
             (_("Outside"), bands.get(person.outdoor_band or "", person.outdoor_band)),
             (_("Password"), _("set") if person.has_password else None),

@@ -219,6 +219,7 @@ class PrivacyFlow:
             organisations=organisations,
             bands={band.id: translate(band.label, catalog) for band in self._bands},
             generated=ctx.now,
+            rules=ctx.settings.fields,
         )
         summary = built.summary
         if len(summary) > TEXT_LIMIT:

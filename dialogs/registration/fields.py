@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Final
@@ -92,6 +92,11 @@ class FieldRules:
         """A young person under the consent age who signed up alone: their parent gives every
         permission, by e-mail, and the profile's e-mail is the parent's."""
         return person.role is Role.SELF and person.age is not None and self.needs_parent(person.age)
+
+
+def email_label(gettext: Callable[[str], str], person: Profile, rules: FieldRules) -> str:
+    """ "E-mail", or "Parent's e-mail" where the address on file is the parent's."""
+    return gettext("Parent's e-mail") if rules.parent_decides(person) else gettext("E-mail")
 
 
 def parse_requirements(text: str) -> dict[FieldName, Requirement]:

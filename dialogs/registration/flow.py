@@ -32,6 +32,7 @@ from dialogs.registration.fields import (
     clean_age,
     clean_email,
     clean_name,
+    email_label,
 )
 from dialogs.registration.steps import FIELD_OF, Step, following, previous, steps_for
 from storage.accounts import Account
@@ -435,7 +436,7 @@ class RegistrationFlow:
             (_("Name"), profile.nickname),
             (_("Last name"), profile.last_name),
             (_("Age"), str(profile.age) if profile.age is not None else None),
-            (_("E-mail"), profile.email),
+            (email_label(_, profile, ctx.settings.fields), profile.email),
             (_("Address"), profile.address),
             (
                 _("Outside"),

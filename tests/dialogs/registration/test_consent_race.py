@@ -200,3 +200,18 @@ async def test_the_web_answers_only_while_the_child_waits(bot: Services) -> None
     assert await parent_says_yes(bot, token) is LinkProblem.CLOSED
     async with bot.db.unit_of_work() as uow:
         assert await uow.consents.for_person(own.id) == []
+
+
+async def test_the_parents_address_is_called_the_parents(bot: Services) -> None:
+    chat = await waiting(bot)
+    [token] = await mailed_consent_tokens(bot)
+    assert not isinstance(await parent_says_yes(bot, token), LinkProblem)
+    await chat.send("/start")
+    await chat.send("Jansen")
+    await chat.send("Dorpsstraat 1, Ede")
+    await chat.press("Less than 1 hour")
+    assert "Parent's e-mail: <b>parent@example.nl</b>" in chat.last_text  # the check before yes
+    await chat.press("Yes")
+    await chat.send("/mydata")
+    summary = next(t for t in reversed(chat.texts()) if "Everything I keep" in t)
+    assert "Parent's e-mail: parent@example.nl" in summary and "\nE-mail:" not in summary
