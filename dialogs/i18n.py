@@ -97,7 +97,12 @@ CALENDAR: Final = ZoneInfo("Europe/Amsterdam")
 """Days are Dutch days: a deadline or an expiry falls on the date people here see."""
 
 
+DATE_LOCALES: Final = {"en": "en_GB", "nl": "nl_NL"}
+"""Whose way of writing dates each language uses: Babel's plain "en" is American ("December
+31, 2026"); the people reading this bot are in Europe."""
+
+
 def long_date(texts: Texts, moment: datetime | date) -> str:
-    """A date as people read it in their language: "31 december 2026", "December 31, 2026"."""
+    """A date as people read it in their language: "31 december 2026", "31 December 2026"."""
     day = moment.astimezone(CALENDAR).date() if isinstance(moment, datetime) else moment
-    return format_date(day, format="long", locale=texts.locale)
+    return format_date(day, format="long", locale=DATE_LOCALES.get(texts.locale, texts.locale))
