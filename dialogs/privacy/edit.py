@@ -350,7 +350,7 @@ class EditFlow:
                     ).format(age=rules.consent_age)
                 )
                 return
-            self._ask_younger(ctx, person, age, who=who)
+            await self._ask_younger(ctx, person, age, who=who)
             return
         notice = self._parent_notice(ctx, person, FieldName.AGE, age)
         they_decide = rules.parent_decides(person) and not rules.needs_parent(age)
@@ -388,16 +388,34 @@ class EditFlow:
             )
             await self._to_registration(ctx)
 
-    def _ask_younger(self, ctx: Context, person: Profile, age: int, *, who: str) -> None:
+    async def _ask_younger(self, ctx: Context, person: Profile, age: int, *, who: str) -> None:
         """Before the drastic correction: say what happens, and ask again with buttons."""
         ctx.go(CODE, YOUNGER, who=who)
         ctx.new_screen()
-        ctx.show(
+        lines = [
             ctx._(
                 "Under {limit}, a parent has to say yes first. 👪\n"
                 "If you are {age}, I'll delete everything except your name and age. "
                 "Then I'll ask for your parent's e-mail."
-            ).format(limit=ctx.settings.fields.consent_age, age=age),
+            ).format(limit=ctx.settings.fields.consent_age, age=age)
+        ]
+        if await ctx.uow.assessments.latest_complete(person.id) is not None:
+            lines.append(ctx._("Your quiz result is deleted too."))
+        sharing = [
+            consent.organisation_id
+            for consent in await ctx.uow.consents.for_person(person.id)
+            if consent.withdrawn_at is None and consent.organisation_id is not None
+        ]
+        for organisation_id in dict.fromkeys(sharing):
+            organisation = await ctx.uow.organisations.get(organisation_id)
+            lines.append(
+                ctx._(
+                    "{org} stops seeing your details. After your parent's yes, open its invite "
+                    "link again."
+                ).format(org=escape(organisation.name))
+            )
+        ctx.show(
+            "\n".join(lines),
             keyboard(
                 [ctx.button(ctx._("✅ Yes, I'm {age}").format(age=age), CODE, "younger", str(age))],
                 [ctx.button(ctx._("⬅️ No, I'm {age}").format(age=person.age), CODE, "keep")],

@@ -89,6 +89,8 @@ async def test_saying_you_are_younger_after_signing_up_goes_the_parents_way(bot:
     await edit_age(zoe, "12")
     assert zoe.last_text.startswith("Under 16, a parent has to say yes first.")
     assert "I'll delete everything except your name and age" in zoe.last_text
+    assert "De Regenboog stops seeing your details." in zoe.last_text  # what goes, by name
+    assert "quiz result" not in zoe.last_text  # she has none
     before = await profile_of(bot, zoe)
     assert (before.age, before.status) == (16, ProfileStatus.ACTIVE)  # nothing yet: asked first
 
