@@ -106,6 +106,7 @@ async def consent_page(request: web.Request) -> web.Response:
         fields=[f.value for f in found.fields],
         policy_version=settings.policy_version,
         limit=settings.fields.consent_age,
+        contact=services.settings.privacy_contact,
     )
 
 

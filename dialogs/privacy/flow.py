@@ -274,12 +274,18 @@ class PrivacyFlow:
                 _("This cannot be undone."),
             ]
         else:
+            # Say what stays only when something will: a result (anonymous copies are made of
+            # finished quizzes only).
+            kept = [
+                await ctx.uow.assessments.latest_complete(person.id) is not None
+                for person in people
+            ]
             grown_ups = [
                 _(
                     "Consents and links to organisations go too, and those organisations hear "
                     "that a member's data was erased."
                 ),
-                _(KEPT_ANONYMOUSLY),
+                *([_(KEPT_ANONYMOUSLY)] if any(kept) else []),
             ]
             mail = self._confirmation(ctx, own, people, people)
             if mail is not None and mail.reader is Reader.PARENT_OF_ALONE:
@@ -295,9 +301,15 @@ class PrivacyFlow:
                 "\n".join(
                     [
                         _("I'll delete your name and everything else I know about you."),
-                        _(
-                            "Only your quiz answers stay, without your name. Nobody can tell "
-                            "they are yours."
+                        *(
+                            [
+                                _(
+                                    "Only your quiz answers stay, without your name. Nobody can "
+                                    "tell they are yours."
+                                )
+                            ]
+                            if any(kept)
+                            else []
                         ),
                         _("You can't undo this."),
                     ]

@@ -135,6 +135,11 @@ def password_link(
     ]
     after = [
         _(
+            "Forgot the password? {name} can ask for a new link with /edit in the chat with the "
+            "Play Style bot. We never send passwords by e-mail."
+        ).format(name=name)
+        if to_parent  # the parent has no chat with the bot: the child does
+        else _(
             "Forgot the password? /edit in the chat with the Play Style bot sends a new link to "
             "this address. We never send passwords by e-mail."
         ),

@@ -251,3 +251,17 @@ def test_the_parent_of_a_child_who_played_hears_the_answers_stay_anonymous() -> 
     assert "Quiz answers stay only without any name" in mail.text
     assert "no longer works" not in mail.text and "Telegram" not in mail.text
     assert "Proof number: 0123abcd (in full: 0123abcd-full)." in mail.text
+
+
+async def test_forget_promises_no_kept_answers_when_there_are_none(embedded: Services) -> None:
+    from tests.dialogs.assessment.test_flow import signed_up_teen
+
+    chat = ChatDriver(embedded.engine, user_id=7_400_099, language_code="en")
+    await signed_up_teen(chat, age="16")  # signed up, no quiz yet
+    await chat.send("/forget")
+    assert "quiz answers stay" not in chat.last_text
+    assert "Quiz answers stay" not in chat.last_text
+    assert chat.last_text.split("\n\n")[1].split("\n") == [
+        "I'll delete your name and everything else I know about you.",
+        "You can't undo this.",
+    ]

@@ -125,6 +125,10 @@ async def test_parent_approves_sets_a_password_and_the_child_goes_on(site: Site)
     path = link_in(mail, "consent")
     page, csrf = await site.form(path)
     assert "May Sam join the Play Style quiz?" in page
+    assert (
+        "Sam can see, correct or delete everything" in page
+    )  # the chat is Sam's, not the parent's
+    assert "You can ask us for the same by e-mail: privacy@" in page
     assert "Home address" in page and "Last name" in page
 
     async with site.client.post(

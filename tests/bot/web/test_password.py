@@ -153,6 +153,7 @@ async def test_the_password_mail_for_a_child_under_16_greets_the_parent(site: Si
     text = body(mail)
     assert text.startswith("Hello,") and "Hello Sam" not in text
     assert "The Play Style account of Sam is ready." in text
+    assert "Sam can ask for a new link with /edit" in text  # the parent has no chat of their own
     async with site.client.get(site.url(skipped)) as response:
         assert response.status != 200  # one working password link at a time
 
