@@ -27,6 +27,7 @@ BANNER: Final = N_(
     "Terminal chat with the Play Style bot. Type /start to begin, a number to press a button, "
     "and Ctrl-D to stop."
 )
+GONE: Final = N_("That button is gone. Type the number of a button shown since.")
 _TAG: Final = re.compile(r"<[^>]+>")
 _MAX_CHOICE_DIGITS: Final = 3
 
@@ -37,49 +38,75 @@ def html_to_plain(text: str) -> str:
 
 
 class TerminalMessenger:
-    """Prints what the bot says; remembers the newest keyboard so numbers can press it."""
+    """Prints what the bot says; remembers the buttons of its latest answer so numbers press them.
 
-    def __init__(self, out: TextIO, files: Path) -> None:
+    Buttons are numbered across every message of one answer ([1] [2] in the first, [3] in the
+    next), so each can be pressed. Messages for other chats (an admin, an organisation) are
+    printed marked as theirs, and their buttons cannot be pressed from here.
+    """
+
+    def __init__(self, out: TextIO, files: Path, *, chat_id: int | None = None) -> None:
         self._out = out
         self._files = files
+        self._chat_id = chat_id
         self._ids = itertools.count(1)
-        self.choices: list[str] = []
-        self.choices_message: int = 0
+        self._new_answer = True
+        self.choices: list[tuple[int, str] | None] = []
+        """``(message id, button data)`` per number; None where that message lost its buttons."""
+
+    def begin_answer(self) -> None:
+        """Called before each line typed: the next buttons printed start again at [1]."""
+        self._new_answer = True
 
     def _print(
-        self, text: str, keyboard: Keyboard | None, message_id: int, prefix: str = ""
+        self,
+        chat_id: int,
+        text: str,
+        keyboard: Keyboard | None,
+        message_id: int,
+        prefix: str = "",
     ) -> None:
         body = html_to_plain(text).replace("\n", "\n   ")
+        theirs = self._chat_id is not None and chat_id != self._chat_id
+        if theirs:
+            prefix = f"[→ {chat_id}] {prefix}"
         self._out.write(f"🤖 {prefix}{body}\n")
+        if not theirs:
+            self._drop_choices(message_id)  # an edit replaces the message's buttons
         if keyboard:
-            self.choices = []
-            self.choices_message = message_id
+            if self._new_answer and not theirs:
+                self.choices = []
+                self._new_answer = False
             for row in keyboard:
                 cells = []
                 for button in row:
                     if button.url is not None:
                         cells.append(f"{button.text}: {button.url}")
+                    elif theirs:
+                        cells.append(f"[ ] {button.text}")
                     else:
-                        self.choices.append(button.data or "")
+                        self.choices.append((message_id, button.data or ""))
                         cells.append(f"[{len(self.choices)}] {button.text}")
                 self._out.write("   " + "   ".join(cells) + "\n")
-        elif message_id == self.choices_message:
-            self.choices = []
         self._out.flush()
+
+    def _drop_choices(self, message_id: int) -> None:
+        self.choices = [c if c is None or c[0] != message_id else None for c in self.choices]
 
     async def send_text(self, chat_id: int, text: str, keyboard: Keyboard | None) -> int:
         message_id = next(self._ids)
-        self._print(text, keyboard, message_id)
+        self._print(chat_id, text, keyboard, message_id)
         return message_id
 
     async def edit_text(
         self, chat_id: int, message_id: int, text: str, keyboard: Keyboard | None
     ) -> None:
-        self._print(text, keyboard, message_id, prefix="✏️ ")
+        self._print(chat_id, text, keyboard, message_id, prefix="✏️ ")
 
-    def _save(self, content: bytes, filename: str) -> Path:
+    def _save(self, content: bytes, filename: str, message_id: int) -> Path:
+        """Saved under the message's number: a second child's chart must not replace the first."""
         self._files.mkdir(parents=True, exist_ok=True)
-        path = self._files / Path(filename).name
+        path = self._files / f"{message_id}-{Path(filename).name}"
         path.write_bytes(content)
         return path
 
@@ -92,21 +119,21 @@ class TerminalMessenger:
         keyboard: Keyboard | None,
     ) -> int:
         message_id = next(self._ids)
-        path = self._save(photo, filename)
-        self._print(f"🖼  {path}" + (f"\n{caption}" if caption else ""), keyboard, message_id)
+        path = self._save(photo, filename, message_id)
+        text = f"🖼  {path}" + (f"\n{caption}" if caption else "")
+        self._print(chat_id, text, keyboard, message_id)
         return message_id
 
     async def send_document(
         self, chat_id: int, content: bytes, filename: str, caption: str | None
     ) -> int:
         message_id = next(self._ids)
-        path = self._save(content, filename)
-        self._print(f"📎 {path}" + (f"\n{caption}" if caption else ""), None, message_id)
+        path = self._save(content, filename, message_id)
+        self._print(chat_id, f"📎 {path}" + (f"\n{caption}" if caption else ""), None, message_id)
         return message_id
 
     async def delete(self, chat_id: int, message_id: int) -> None:
-        if message_id == self.choices_message:
-            self.choices = []
+        self._drop_choices(message_id)
 
     async def answer_callback(self, callback_id: str, text: str | None, alert: bool) -> None:
         if text:
@@ -151,7 +178,7 @@ async def run_terminal(
 ) -> None:
     """Chat on stdin/stdout until end of input (or ``stop``)."""
     engine = services.engine
-    messenger = TerminalMessenger(stdout, files)
+    messenger = TerminalMessenger(stdout, files, chat_id=user_id)
     services.messenger = messenger
     texts = engine.translator.texts(negotiate(language_code, engine.settings.default_locale))
     stdout.write(texts.gettext(BANNER) + "\n")
@@ -172,16 +199,21 @@ async def run_terminal(
         event: Event
         command = parse_command(text)
         choice = _choice(text, len(messenger.choices))
+        pressed = messenger.choices[choice - 1] if choice is not None else None
         if command is not None:
             event = command
-        elif choice is not None:
+        elif pressed is not None:
+            message_id, data = pressed
             event = ButtonPressed(
-                data=messenger.choices[choice - 1],
-                message_id=messenger.choices_message,
-                callback_id=f"terminal-{next(presses)}",
+                data=data, message_id=message_id, callback_id=f"terminal-{next(presses)}"
             )
+        elif choice is not None:  # the number of a button that is gone
+            stdout.write(texts.gettext(GONE) + "\n")
+            stdout.flush()
+            continue
         else:
             event = TextSent(text)
+        messenger.begin_answer()
         await engine.handle(
             Incoming(update_id=None, user=user, chat_id=user_id, event=event), messenger
         )

@@ -7,8 +7,9 @@ import io
 from pathlib import Path
 from typing import TextIO
 
-from bot.runtimes.terminal import run_terminal
+from bot.runtimes.terminal import TerminalMessenger, run_terminal
 from bot.services import Services
+from dialogs.effects import Button
 
 TAP = "Please tap one of the buttons."
 
@@ -48,3 +49,37 @@ async def test_input_that_is_not_utf8_is_read_with_replacement(
     assert "Who is chatting?" in text
     assert TAP in text  # "caf\ufffd" went to the bot as text
     assert "Here's what I can do" in text  # and the lines after it were read too
+
+
+async def test_every_button_of_an_answer_has_its_own_number(tmp_path: Path) -> None:
+    out = io.StringIO()
+    messenger = TerminalMessenger(out, tmp_path, chat_id=1)
+    messenger.begin_answer()
+    first = await messenger.send_text(
+        1, "Added!", ((Button("Add another", "a"),), (Button("Done", "d"),))
+    )
+    second = await messenger.send_text(1, "Ready?", ((Button("Quiz for Bram", "q"),),))
+    assert "[1] Add another" in out.getvalue() and "[3] Quiz for Bram" in out.getvalue()
+    assert messenger.choices == [(first, "a"), (first, "d"), (second, "q")]
+    await messenger.edit_text(1, first, "Added.", None)  # that message lost its buttons
+    assert messenger.choices == [None, None, (second, "q")]  # the numbers shown stay right
+    messenger.begin_answer()
+    await messenger.send_text(1, "Question 1", ((Button("Run", "r"),),))
+    assert messenger.choices[0] is not None and messenger.choices[0][1] == "r"
+
+
+async def test_messages_for_other_chats_are_marked_and_cannot_be_pressed(tmp_path: Path) -> None:
+    out = io.StringIO()
+    messenger = TerminalMessenger(out, tmp_path, chat_id=1)
+    messenger.begin_answer()
+    await messenger.send_text(1, "Yours", ((Button("Mine", "m"),),))
+    await messenger.send_text(9_002, "A member left", ((Button("Theirs", "t"),),))
+    assert "🤖 [→ 9002] A member left" in out.getvalue() and "[ ] Theirs" in out.getvalue()
+    assert [c[1] for c in messenger.choices if c] == ["m"]
+
+
+async def test_pictures_of_two_children_do_not_overwrite_each_other(tmp_path: Path) -> None:
+    messenger = TerminalMessenger(io.StringIO(), tmp_path, chat_id=1)
+    for picture in (b"one", b"two"):
+        await messenger.send_photo(1, picture, "play-style.jpg", None, None)
+    assert sorted(p.read_bytes() for p in tmp_path.iterdir()) == [b"one", b"two"]
