@@ -91,15 +91,20 @@ def remember_personal(state: ConversationState, delivered: list[Delivered], *, n
         state.data.pop(PERSONAL_KEY, None)
 
 
-def mark_personal(effects: Sequence[Effect], chat_id: int, shown: Iterable[str]) -> list[Effect]:
-    """Messages to the sender's own chat that contain a name, e-mail or address read or written
-    during the update are personal, whether the flow said so or not: /forget deletes them.
+def mark_personal(
+    effects: Sequence[Effect], incoming: Incoming, shown: Iterable[str]
+) -> list[Effect]:
+    """Messages to the sender's private chat that contain a name, e-mail or address read or
+    written during the update are personal, whether the flow said so or not: /forget deletes
+    them.
 
     A safety net under the flows' own ``personal=True`` (which also covers results and ages);
-    a false match only means one more bot message deleted on /forget.
+    a false match only means one more bot message deleted on /forget. Only in a private chat:
+    /forget deletes the remembered messages there, and a group's message ids are not its.
     """
     needles = [escape(value) for value in shown if len(value.strip()) >= 2]
-    if not needles:
+    chat_id = incoming.chat_id
+    if not needles or incoming.chat_kind is not ChatKind.PRIVATE:
         return list(effects)
     marked: list[Effect] = []
     for effect in effects:
@@ -234,7 +239,7 @@ class Engine:
                     await self._route(ctx)
                     await uow.commit()
                     new_state = ctx.state
-                    effects = mark_personal(ctx.effects, ctx.chat_id, uow.people.shown)
+                    effects = mark_personal(ctx.effects, incoming, uow.people.shown)
                 except Exception as exc:
                     await uow.rollback()
                     outcome = "error"

@@ -93,11 +93,16 @@ class ErasureRepository:
 
     async def store_anonymous(self, *, at_least: int = ANONYMOUS_BATCH) -> int:
         """Move the waiting anonymous results, in random order, to ``anonymous_results`` once at
-        least ``at_least`` wait; returns how many moved. Two workers never move one twice (the
-        rows are taken with a ``DELETE ... RETURNING``)."""
+        least ``at_least`` wait; returns how many moved.
+
+        The rows are taken with one ``DELETE ... RETURNING``, so two workers never move one twice;
+        a worker that takes fewer than ``at_least`` (another took the rest a moment ago) puts
+        them back, so none is ever stored with fewer than ``at_least`` around it.
+        """
         waiting = await self._session.scalar(select(func.count()).select_from(AnonymousPendingRow))
         if (waiting or 0) < at_least:
-            return 0
+            return 0  # the usual case, without taking anything
+        batch = await self._session.begin_nested()
         taken = (
             await self._session.execute(
                 delete(AnonymousPendingRow).returning(
@@ -105,6 +110,9 @@ class ErasureRepository:
                 )
             )
         ).all()
+        if len(taken) < at_least:
+            await batch.rollback()
+            return 0
         results = [
             json.loads(
                 self._cipher.decrypt(
@@ -130,6 +138,7 @@ class ErasureRepository:
                 )
             )
             await self._session.flush()  # one by one: the rows go in in the shuffled order
+        await batch.commit()
         return len(results)
 
     async def delete(

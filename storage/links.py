@@ -117,10 +117,11 @@ class LinkRepository:
         )
 
     async def use(self, link: Link, *, now: datetime) -> bool:
-        """Mark a checked link used; False if another request used it first (single use)."""
+        """Mark a checked link used; False if another request used it first (single use), or it
+        was revoked since it was checked (an address changed meanwhile, say)."""
         result = await self._session.execute(
             update(LinkRow)
-            .where(LinkRow.id == link.id, LinkRow.used_at.is_(None))
+            .where(LinkRow.id == link.id, LinkRow.used_at.is_(None), LinkRow.revoked.is_(None))
             .values(used_at=now)
         )
         return bool(getattr(result, "rowcount", 0) == 1)
@@ -140,9 +141,11 @@ class LinkRepository:
         *,
         because: Literal[LinkProblem.REPLACED, LinkProblem.CLOSED],
         organisation_id: uuid.UUID | None = None,
+        now: datetime | None = None,
     ) -> int:
         """Stop a person's unused links of one purpose from working; with ``organisation_id``
-        only those about that organisation. Returns how many were still working (or expired).
+        only those about that organisation. Returns how many were stopped: with ``now``, only
+        those that had not expired yet.
 
         ``because`` is what an old link says when opened: a newer e-mail replaced it, or what it
         asks about is no longer open. The rows go with the usual purge after they expire.
@@ -159,7 +162,8 @@ class LinkRepository:
         )
         if organisation_id is not None:
             query = query.where(LinkRow.organisation_id == organisation_id)
-        return int(getattr(await self._session.execute(query), "rowcount", 0))
+        expiries = list(await self._session.scalars(query.returning(LinkRow.expires_at)))
+        return sum(1 for expires_at in expiries if now is None or expires_at > now)
 
     async def purge(self, *, before: datetime) -> int:
         """Delete links that expired or were used before ``before`` (retention)."""

@@ -32,15 +32,16 @@ return {2, 0, redis.call('GET', KEYS[2])}
 """
 
 # KEYS: lock, state. ARGV: token, state JSON ("" deletes), state ttl ms, revision loaded (-1: none).
-# A lock that ran out with nobody else taking it still saves, if nobody saved since we loaded.
+# A lock that ran out with nobody else taking it still saves, if a state was loaded and nobody
+# saved since. Without a loaded state nothing tells "never saved" from "saved and deleted since"
+# (a /forget meanwhile): no late save then.
 _RELEASE: Final = """
 local held = redis.call('GET', KEYS[1])
 if held and held ~= ARGV[1] then return 0 end
 if not held then
   local stored = redis.call('GET', KEYS[2])
-  local rev = -1
-  if stored then rev = tonumber(cjson.decode(stored)['r']) or -1 end
-  if rev ~= tonumber(ARGV[4]) then return 0 end
+  if not stored or tonumber(ARGV[4]) < 0 then return 0 end
+  if tonumber(cjson.decode(stored)['r']) ~= tonumber(ARGV[4]) then return 0 end
 end
 if ARGV[2] == '' then redis.call('DEL', KEYS[2])
 else redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3]) end

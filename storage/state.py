@@ -8,7 +8,7 @@ One update costs two calls on the store, which the Redis backend makes two round
 
 * ``claim`` — skip a repeated ``update_id``, take the user's lock, load the state;
 * ``release`` — save the state (revision + 1) and drop the lock, only if we still hold it, or if
-  the lock ran out but nobody took it and the stored revision is still the one we loaded.
+  the lock ran out but nobody took it and the state we loaded is still stored, untouched.
 """
 
 from __future__ import annotations
@@ -156,8 +156,9 @@ class StateStore(ABC):
         """Save ``state`` (None deletes it) and drop the lock; False if nothing was saved.
 
         An update slower than the lock's TTL still saves when nobody took the lock meanwhile and
-        the stored revision is the one it loaded: its messages already showed new buttons, and
-        without its state they would all be "old". When another worker did move on, nothing is
+        the stored state is the one it loaded, untouched: its messages already showed new
+        buttons, and without its state they would all be "old". When another worker did move on
+        (or the update loaded no state, so a deletion meanwhile could not be told), nothing is
         saved, which is safe because SQL holds the truth.
         """
         try:
@@ -240,9 +241,11 @@ class MemoryStateStore(StateStore):
         now = time.monotonic()
         held = self._locks.get(claim.user_key)
         if held is None or held[0] <= now:  # our lock ran out and nobody holds it now
+            # As the Redis script: only over the state we loaded, untouched since.
             stored = self._states.get(claim.user_key)
-            rev = ConversationState.from_json(stored[1]).rev if stored and stored[0] > now else -1
-            if rev != claim.rev:
+            if claim.rev < 0 or stored is None or stored[0] <= now:
+                return False
+            if ConversationState.from_json(stored[1]).rev != claim.rev:
                 return False  # someone saved since we loaded
         elif held[1] != claim.token:
             return False  # another update holds the lock now

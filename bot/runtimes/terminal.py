@@ -15,8 +15,9 @@ import itertools
 import re
 import sys
 import threading
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Final, TextIO
+from typing import Final, Literal, TextIO
 
 from bot.services import Services
 from dialogs.effects import Keyboard
@@ -166,6 +167,20 @@ def _choice(text: str, choices: int) -> int | None:
     return None
 
 
+def _button_for(
+    text: str, choices: Sequence[tuple[int, str] | None]
+) -> tuple[int, str] | Literal["gone"] | None:
+    """``(message id, data)`` of the button a typed number presses; "gone" for the number of a
+    button that is no longer there; None when the text is no button number. With no button left
+    at all, a number is just text (an age, say)."""
+    if not any(choices):
+        return None
+    choice = _choice(text, len(choices))
+    if choice is None:
+        return None
+    return choices[choice - 1] or "gone"
+
+
 async def run_terminal(
     services: Services,
     *,
@@ -198,19 +213,18 @@ async def run_terminal(
             continue
         event: Event
         command = parse_command(text)
-        choice = _choice(text, len(messenger.choices))
-        pressed = messenger.choices[choice - 1] if choice is not None else None
+        pressed = _button_for(text, messenger.choices)
         if command is not None:
             event = command
+        elif pressed == "gone":
+            stdout.write(texts.gettext(GONE) + "\n")
+            stdout.flush()
+            continue
         elif pressed is not None:
             message_id, data = pressed
             event = ButtonPressed(
                 data=data, message_id=message_id, callback_id=f"terminal-{next(presses)}"
             )
-        elif choice is not None:  # the number of a button that is gone
-            stdout.write(texts.gettext(GONE) + "\n")
-            stdout.flush()
-            continue
         else:
             event = TextSent(text)
         messenger.begin_answer()

@@ -310,7 +310,9 @@ class EditFlow:
             return []
         await links.revoke(person.id, LinkPurpose.CONSENT, because=LinkProblem.CLOSED)
         lines = []
-        if await links.revoke(person.id, LinkPurpose.ORG_CONSENT, because=LinkProblem.CLOSED):
+        if await links.revoke(
+            person.id, LinkPurpose.ORG_CONSENT, because=LinkProblem.CLOSED, now=ctx.now
+        ):
             lines.append(
                 ctx._(
                     "The question about an organisation went to the old address and no longer "

@@ -114,7 +114,11 @@ def password_link(
     days = days_of(valid)
     if again:
         why = (
-            _("You asked for a new link to set the password of {name}'s Play Style account.")
+            # The child asked in the chat, not the parent reading this.
+            _(
+                "{name} asked in the chat for a new link to set the password of their Play Style "
+                "account."
+            )
             if to_parent
             else _("You asked for a new link to set your Play Style password.")
         )

@@ -7,7 +7,7 @@ import io
 from pathlib import Path
 from typing import TextIO
 
-from bot.runtimes.terminal import TerminalMessenger, run_terminal
+from bot.runtimes.terminal import TerminalMessenger, _button_for, run_terminal
 from bot.services import Services
 from dialogs.effects import Button
 
@@ -83,3 +83,12 @@ async def test_pictures_of_two_children_do_not_overwrite_each_other(tmp_path: Pa
     for picture in (b"one", b"two"):
         await messenger.send_photo(1, picture, "play-style.jpg", None, None)
     assert sorted(p.read_bytes() for p in tmp_path.iterdir()) == [b"one", b"two"]
+
+
+def test_a_number_presses_a_button_only_while_there_are_some() -> None:
+    assert _button_for("2", [(1, "a"), (1, "b")]) == (1, "b")
+    assert _button_for("2", [None, (2, "c")]) == (2, "c")
+    assert _button_for("1", [None, (2, "c")]) == "gone"  # said so, not sent as text
+    assert _button_for("3", [None, (2, "c")]) is None  # out of range: text
+    assert _button_for("1", [None, None]) is None  # no button left: "1" is text (an age, say)
+    assert _button_for("hi", [(1, "a")]) is None

@@ -15,7 +15,7 @@ from dialogs.delivery import perform
 from dialogs.effects import AnswerCallback, Send, SendPhoto
 from dialogs.engine import Engine, mark_personal
 from dialogs.errors import CannotEdit, NotModified, RateLimited
-from dialogs.events import ChatKind, OtherSent
+from dialogs.events import ChatKind, Incoming, OtherSent, UserRef
 from dialogs.payload import Payload
 from tests.chat import ChatDriver
 from tests.messenger import RecordingMessenger
@@ -286,6 +286,10 @@ def test_messages_to_the_sender_that_name_them_are_personal() -> None:
         SendPhoto(1, b"jpg", "chart.jpg", caption="Tom &amp; Jerry's play style"),
         Send(1, "x", personal=True),
     ]
-    marked = mark_personal(effects, 1, {"Tom & Jerry", " "})
+    private = Incoming(None, UserRef(1), 1, OtherSent("sticker"))
+    marked = mark_personal(effects, private, {"Tom & Jerry", " "})
     assert [getattr(e, "personal", None) for e in marked] == [True, False, False, True, True]
-    assert mark_personal(effects, 1, set()) == effects
+    assert mark_personal(effects, private, set()) == effects
+    # In a group the remembered ids would be the group's, and /forget deletes in the private chat.
+    group = Incoming(None, UserRef(1), 1, OtherSent("sticker"), chat_kind=ChatKind.GROUP)
+    assert mark_personal(effects, group, {"Tom & Jerry"}) == effects

@@ -91,3 +91,24 @@ async def test_they_are_stored_in_random_order(
     second = (await stored_months(services))[count:]
     assert sorted(second) == [f"2026-{n:02d}" for n in range(11, 11 + count)]
     assert second != sorted(second)
+
+
+async def test_a_worker_that_takes_too_few_puts_them_back(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two workers counted five; the first took them, the second's DELETE finds only what came
+    since: it must not store that one alone."""
+    await keep(services, 1)
+    async with services.db.unit_of_work() as uow:  # the count says five, the DELETE finds one
+        real_count = uow.erasure._session.scalar
+
+        async def counted_five(*args: object, **kwargs: object) -> object:
+            return ANONYMOUS_BATCH
+
+        monkeypatch.setattr(uow.erasure._session, "scalar", counted_five)
+        assert await uow.erasure.store_anonymous() == 0
+        monkeypatch.setattr(uow.erasure._session, "scalar", real_count)
+        await uow.commit()
+    assert await stored_months(services) == []
+    async with services.db.sessions() as session:
+        assert len((await session.scalars(select(AnonymousPendingRow))).all()) == 1  # still there

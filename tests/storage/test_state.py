@@ -186,6 +186,39 @@ async def test_a_late_release_saves_when_nobody_took_the_lock(new_store: StoreFa
 
 
 @pytest.mark.redis
+async def test_a_late_release_never_brings_back_a_deleted_state(
+    two_redis_workers: tuple[RedisStateStore, RedisStateStore],
+) -> None:
+    """Loaded nothing, ran out; meanwhile another update saved and /forget deleted: the empty
+    store looks as it did, but the stale state must not come back."""
+    slow, fast = two_redis_workers
+    slow.lock_ttl_ms = 100
+    claim = await slow.claim("u1", 1)
+    assert claim is not None and claim.state is None
+    await asyncio.sleep(0.15)
+    other = await fast.claim("u1", 2)
+    assert other is not None
+    await fast.release(other, ConversationState(flow="reg"))
+    erasure = await fast.claim("u1", 3)
+    assert erasure is not None
+    await fast.release(erasure, None)
+    await fast.forget("u1")
+    assert not await slow.release(claim, ConversationState(flow="stale"))
+    assert await slow.peek("u1") is None
+
+
+async def test_a_late_release_over_no_state_saves_nothing(new_store: StoreFactory) -> None:
+    store = new_store()
+    store.lock_ttl_ms = 100
+    claim = await store.claim("u1", 1)
+    assert claim is not None and claim.state is None
+    await asyncio.sleep(0.15)
+    assert not await store.release(claim, ConversationState(flow="quiz"))
+    assert await store.peek("u1") is None
+    assert await store.claim("u1", 2) is not None  # and the lock is free
+
+
+@pytest.mark.redis
 @pytest.mark.parametrize("fast_saves", [ConversationState(flow="fresh"), None])
 async def test_a_late_release_saves_nothing_after_someone_else_saved(
     two_redis_workers: tuple[RedisStateStore, RedisStateStore],

@@ -156,6 +156,12 @@ async def test_the_password_mail_for_a_child_under_16_greets_the_parent(site: Si
     assert "Sam can ask for a new link with /edit" in text  # the parent has no chat of their own
     async with site.client.get(site.url(skipped)) as response:
         assert response.status != 200  # one working password link at a time
+    seen.update(m["Message-ID"] for m in fresh)
+    await chat.send("/edit")
+    await chat.press("New password link")
+    [again] = [m for m in await site.send_mail() if m["Message-ID"] not in seen]
+    assert again["To"] == "parent@example.nl"
+    assert "Sam asked in the chat for a new link" in body(again)  # not "you asked"
 
 
 async def test_a_used_link_answers_in_the_language_of_its_mail(site: Site) -> None:
