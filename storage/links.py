@@ -126,6 +126,22 @@ class LinkRepository:
         )
         return bool(getattr(result, "rowcount", 0) == 1)
 
+    async def working(self, person_id: uuid.UUID, purpose: LinkPurpose, *, now: datetime) -> bool:
+        """Whether the person has a link of this purpose that still works (someone may be on its
+        page right now)."""
+        found = await self._session.scalar(
+            select(LinkRow.id)
+            .where(
+                LinkRow.person_id == person_id,
+                LinkRow.purpose == purpose.value,
+                LinkRow.used_at.is_(None),
+                LinkRow.revoked.is_(None),
+                LinkRow.expires_at > now,
+            )
+            .limit(1)
+        )
+        return found is not None
+
     async def newest(self, person_id: uuid.UUID, purpose: LinkPurpose) -> datetime | None:
         """When the person's newest link of one purpose was made (None: there is none)."""
         return await self._session.scalar(

@@ -275,11 +275,18 @@ class OrganisationFlow:
         if done:
             await ctx.uow.accounts.set_pending_invite(ctx.account.id, None)
             ctx.go(None)
-        text = (
-            ctx._("✅ {name} is linked to {org}.")
-            if linked is _Linked.NOW
-            else ctx._("{name} was already linked to {org}. ✅")
-        ).format(name=escape(person.nickname or ""), org=name)
+        if person.role is not Role.CHILD:  # the young person reads about themselves
+            text = (
+                ctx._("✅ You're linked to {org}.")
+                if linked is _Linked.NOW
+                else ctx._("You were already linked to {org}. ✅")
+            ).format(org=name)
+        else:
+            text = (
+                ctx._("✅ {name} is linked to {org}.")
+                if linked is _Linked.NOW
+                else ctx._("{name} was already linked to {org}. ✅")
+            ).format(name=escape(person.nickname or ""), org=name)
         ctx.say(text, await quiz_keyboard(ctx) if done else None)
 
     @staticmethod
@@ -372,9 +379,16 @@ class OrganisationFlow:
         if payload.action == "wd":
             ctx.new_screen()
             ctx.show(
-                ctx._(
-                    "Stop sharing {name}'s profile and results with {org}? They see nothing "
-                    "from then on."
+                (
+                    ctx._(
+                        "Stop sharing {name}'s profile and results with {org}? They see nothing "
+                        "from then on."
+                    )
+                    if person.role is Role.CHILD
+                    else ctx._(
+                        "Stop sharing your profile and results with {org}? They see nothing "
+                        "from then on."
+                    )
                 ).format(**names),
                 keyboard(
                     [ctx.button(ctx._("🚫 Yes, stop"), CODE, "wdok", payload.arg)],
@@ -400,7 +414,13 @@ class OrganisationFlow:
             subject=f"org:{organisation.id}",
         )
         ctx.go(None)
-        ctx.show(ctx._("Done: {org} no longer sees {name}'s data.").format(**names))
+        ctx.show(
+            (
+                ctx._("Done: {org} no longer sees {name}'s data.")
+                if person.role is Role.CHILD
+                else ctx._("Done: {org} no longer sees your data.")
+            ).format(**names)
+        )
         await self.tell_admins(ctx, organisation, kind="left")
 
     async def tell_admins(self, ctx: Context, organisation: Organisation, *, kind: str) -> None:

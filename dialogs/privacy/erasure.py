@@ -139,8 +139,11 @@ async def erase(
                 for number, message_id in await uow.erasure.admin_chat_posts(subject.account_ids)
             ]
         for number, viewer, message_id in await uow.erasure.thread_copies(subject.account_ids):
+            # In the admin's own chat, in their language (the admin chat is shared: the default).
+            admin = await uow.accounts.by_id(viewer)
+            line = translator.texts(admin.locale if admin else None).gettext(ERASED_POST)
             chat = await uow.accounts.telegram_id(viewer)
-            effects.append(Edit(chat, message_id, note.format(number=number)))
+            effects.append(Edit(chat, message_id, line.format(number=number)))
     await uow.erasure.delete(person_ids=person_ids, account_ids=subject.account_ids)
     return Erased(receipt_id=receipt_id, categories=categories, effects=effects)
 

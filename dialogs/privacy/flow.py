@@ -407,9 +407,11 @@ class PrivacyFlow:
             [
                 _("Proof number: {number}").format(number=f"<b>{erased.proof}</b>"),
                 "<i>"
-                + _("For grown-ups, the full number: {receipt}").format(
-                    receipt=f"<code>{erased.receipt_id}</code>"
-                )
+                + (
+                    _("The full number: {receipt}")
+                    if own is not None and own.role is Role.PARENT  # the grown-up reads it
+                    else _("For grown-ups, the full number: {receipt}")
+                ).format(receipt=f"<code>{erased.receipt_id}</code>")
                 + "</i>",
             ]
         )

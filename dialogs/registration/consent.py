@@ -16,7 +16,7 @@ from dialogs.context import keyboard
 from dialogs.effects import Button, Effect, Send
 from dialogs.i18n import Texts, Translator
 from dialogs.payload import Payload, PayloadCodec
-from dialogs.registration import guardian
+from dialogs.registration import guardian, mails
 from dialogs.registration.fields import FieldName
 from dialogs.registration.steps import Step, following, steps_for
 from dialogs.settings import DialogSettings
@@ -196,6 +196,22 @@ async def answer(
         now=now,
         valid_for=settings.password_link_valid,
     )
+    # The page the parent is sent to next, and the same link by mail for later: the end of the
+    # child's sign-up then makes no second link (which would stop this one under their hands).
+    if child.email is not None:
+        await uow.outbox.add(
+            mails.password_link(
+                translator.texts(link.locale),
+                to=child.email,
+                name=child.nickname or "",
+                url=f"{settings.public_url}/password/{password_token}",
+                valid=settings.password_link_valid,
+                to_parent=True,
+            ),
+            purpose="password",
+            person_id=child.id,
+            now=now,
+        )
     log.info("consent_given")
     go_on = Button(
         texts.gettext("▶️ Continue"),

@@ -734,7 +734,14 @@ class RegistrationFlow:
         await self._ready(ctx, await ctx.uow.people.get(profile.id))
 
     async def _mail_password_link(self, ctx: Context, profile: Profile) -> bool:
-        return not profile.has_password and await mail_password_link(ctx, profile)
+        """At the end of signing up: a link to set a password, unless there is one or a working
+        link already (a parent who just said yes on the web may be on its page: a new link
+        would make theirs stop working under their hands)."""
+        if profile.has_password or await ctx.uow.links.working(
+            profile.id, LinkPurpose.PASSWORD, now=ctx.now
+        ):
+            return False
+        return await mail_password_link(ctx, profile)
 
     async def _add_child(self, ctx: Context, who: Who) -> None:
         own = who.own

@@ -214,6 +214,7 @@ async def test_parent_erases_one_child(embedded: Services) -> None:
     await parent.send("/forget")
     await parent.press("Only Tim")
     assert parent.last_text.startswith("🗑️ Done. Tim's data is deleted.")
+    assert "The full number:" in parent.last_text and "For grown-ups" not in parent.last_text
     async with embedded.db.unit_of_work() as uow:
         account = await uow.accounts.by_telegram(parent.user.id)
         assert account is not None
