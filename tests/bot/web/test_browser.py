@@ -19,7 +19,7 @@ from typing import Any, Final
 
 import pytest
 from selenium import webdriver
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import TimeoutException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
@@ -132,8 +132,12 @@ def consent_url(mail: EmailMessage) -> str:
 
 def wait_for(driver: webdriver.Chrome, condition: Callable[[Any], Any], what: str) -> None:
     """Wait up to ``WAIT`` seconds; on time-out say what the browser shows instead."""
+    # While a form's answer loads, the old page's element can vanish between being found and
+    # being read: Chrome then says "Node ... does not belong to the document" (a plain
+    # WebDriverException, not a stale element). Ask again; a real failure still times out.
+    polling = WebDriverWait(driver, WAIT, ignored_exceptions=(WebDriverException,))
     try:
-        WebDriverWait(driver, WAIT).until(condition)
+        polling.until(condition)
     except TimeoutException:
         shown = driver.find_element(By.TAG_NAME, "body").text[:300]
         raise AssertionError(
