@@ -99,6 +99,8 @@ class LinkRepository:
             return LinkProblem.USED
         if row.revoked is not None:
             return LinkProblem(row.revoked)
+        if row.person_id is None:  # the profile was deleted (/forget, a parent's no, expiry)
+            return LinkProblem.CLOSED
         if row.expires_at <= now:
             return LinkProblem.EXPIRED
         return Link(

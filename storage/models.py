@@ -255,8 +255,10 @@ class LinkRow(Base):
     id: Mapped[uuid.UUID] = mapped_column(
         primary_key=True, default=uuid.uuid4, info=plain("random id")
     )
-    person_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("people.id", ondelete="CASCADE"), index=True, info=plain("whose link")
+    person_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"),
+        index=True,
+        info=plain("whose link; none once that profile is deleted (the link then says so)"),
     )
     purpose: Mapped[str] = mapped_column(String(12), info=plain("consent or password"))
     token_hash: Mapped[bytes] = mapped_column(

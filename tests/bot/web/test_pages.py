@@ -17,12 +17,13 @@ import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
+from sqlalchemy import select
 
 from bot.config import Settings
 from bot.mail import FileTransport, MailSender
 from bot.services import Services, build_services
 from bot.web.pages import build_web_app
-from storage.models import ProfileStatus, RoleKind
+from storage.models import LinkRow, ProfileStatus, RoleKind
 from storage.passwords import verify_password
 from tests.chat import ChatDriver
 from tests.messenger import RecordingMessenger
@@ -791,3 +792,21 @@ async def test_a_new_parent_address_stops_the_link_mailed_to_the_old_one(site: S
         assert "This request is no longer open" in html.unescape(await r.text())
     page, _ = await site.form(link_in(mails["real.parent@example.nl"], "consent"))
     assert "Sam" in page
+
+
+async def test_a_link_to_an_erased_child_says_it_is_no_longer_open(site: Site) -> None:
+    """The child used /forget before the parent read the mail: the link lost its profile, not
+    its voice, and answers in the mail's language whatever the browser's."""
+    chat = await child_asks_consent(site, language="nl")
+    [mail] = await site.send_mail()
+    await chat.send("/forget")
+    await chat.press("Ja, wis alles")
+    async with site.client.get(
+        site.url(link_in(mail, "consent")), headers={"Accept-Language": "en"}
+    ) as r:
+        assert r.status == 410
+        page = html.unescape(await r.text())
+    assert "Deze vraag staat niet meer open" in page and "Sam" not in page
+    async with site.services.db.sessions() as session:  # what stays of the link names nobody
+        rows = (await session.scalars(select(LinkRow))).all()
+    assert [row.person_id for row in rows] == [None]
