@@ -15,6 +15,7 @@ from dialogs.context import (
 )
 from dialogs.i18n import N_, SUPPORTED
 from dialogs.payload import Payload
+from dialogs.requests.flow import ask_person_button
 
 LANGUAGE_NAMES: Final[Mapping[str, str]] = {"nl": "🇳🇱 Nederlands", "en": "🇬🇧 English"}
 """Each language is named in itself, so anyone can find theirs."""
@@ -68,8 +69,7 @@ def help_command(commands: Callable[[], list[CommandSpec]]) -> CommandHandler:
         ]
         if admin:
             lines += ["", ctx._("<b>For admins:</b>"), *admin]
-        ask = ctx.button(ctx._("🙋 Ask a person"), "req", "ask", timeless=True)
-        ctx.say("\n".join(lines), keyboard([ask]))
+        ctx.say("\n".join(lines), keyboard([ask_person_button(ctx)]))
 
     return show_help
 

@@ -18,7 +18,7 @@ import structlog
 
 from dialogs.assessment.flow import go_on_keyboard
 from dialogs.context import Context, keyboard
-from dialogs.effects import Effect, Send
+from dialogs.effects import Button, Effect, Send
 from dialogs.events import ChatKind
 from dialogs.i18n import CALENDAR, N_, Texts, Translator, long_date
 from dialogs.markup import escape, pack
@@ -120,6 +120,11 @@ def post_request(ctx: Context, admin_chat: int | None, request: Request, message
     )
 
 
+def ask_person_button(ctx: Context) -> Button:
+    """ "🙋 Ask a person": opens the request form (under /help, and after being misunderstood)."""
+    return ctx.button(ctx._("🙋 Ask a person"), CODE, "ask", timeless=True)
+
+
 class RequestsFlow:
     """People ask; admins answer, assign, extend, hold, close."""
 
@@ -132,13 +137,12 @@ class RequestsFlow:
 
     async def suggest(self, ctx: Context, _args: str = "") -> None:
         """After two messages the bot did not understand: offer a person, start nothing."""
-        ask = ctx.button(ctx._("🙋 Ask a person"), CODE, "ask", timeless=True)
         ctx.say(
             ctx._(
                 "I still didn't understand. Tap /help to see what I can do, or ask a person on "
                 "our team."
             ),
-            keyboard([ask]),
+            keyboard([ask_person_button(ctx)]),
         )
 
     async def offer(self, ctx: Context, _args: str = "") -> None:

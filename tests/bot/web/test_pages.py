@@ -24,6 +24,7 @@ from bot.mail import FileTransport, MailSender
 from bot.services import Services, build_services
 from bot.web.pages import build_web_app
 from storage.models import LinkRow, ProfileStatus, RoleKind
+from storage.organisations import Invite, Organisation
 from storage.passwords import verify_password
 from tests.chat import ChatDriver
 from tests.messenger import RecordingMessenger
@@ -334,10 +335,8 @@ async def test_pages_send_security_headers_and_no_referrer(site: Site) -> None:
         assert "HttpOnly" in r.headers["Set-Cookie"] and "SameSite=Lax" in r.headers["Set-Cookie"]
 
 
-async def test_parent_answers_an_organisation_request_on_the_web(site: Site) -> None:
-    from storage.consents import ConsentScope, GivenBy, Method
-
-    services = site.services
+async def school_with_invite(services: Services) -> tuple[Organisation, Invite]:
+    """De Regenboog, with one invite link."""
     async with services.db.unit_of_work() as uow:
         organisation = await uow.organisations.create(
             name="De Regenboog", code="regenboog", now=services.engine.clock()
@@ -346,6 +345,24 @@ async def test_parent_answers_an_organisation_request_on_the_web(site: Site) -> 
             organisation_id=organisation.id, token="T" * 22, now=services.engine.clock()
         )
         await uow.commit()
+    return organisation, invite
+
+
+async def school_asks_the_parent(site: Site, invite: Invite) -> tuple[ChatDriver, str]:
+    """Sam (with the parent's yes) opens the invite and asks the parent: the mailed link's path."""
+    chat = await child_with_consent(site)
+    seen = {m["Message-ID"] for m in await site.send_mail()}
+    await chat.send(f"/start {invite.token}")
+    await chat.press("Ask my parent")
+    [org_mail] = [m for m in await site.send_mail() if m["Message-ID"] not in seen]
+    return chat, link_in(org_mail, "consent")
+
+
+async def test_parent_answers_an_organisation_request_on_the_web(site: Site) -> None:
+    from storage.consents import ConsentScope, GivenBy, Method
+
+    services = site.services
+    _, invite = await school_with_invite(services)
     chat = await child_asks_consent(site)
     [registration_mail] = await site.send_mail()
     path = link_in(registration_mail, "consent")
@@ -579,20 +596,8 @@ async def test_a_renewal_link_closes_when_the_child_turned_16(site: Site) -> Non
 async def test_an_organisation_link_after_the_child_said_no_stores_nothing(db_site: Site) -> None:
     site = db_site
     services = site.services
-    async with services.db.unit_of_work() as uow:
-        organisation = await uow.organisations.create(
-            name="De Regenboog", code="regenboog", now=services.engine.clock()
-        )
-        invite = await uow.organisations.create_invite(
-            organisation_id=organisation.id, token="T" * 22, now=services.engine.clock()
-        )
-        await uow.commit()
-    chat = await child_with_consent(site)
-    seen = {m["Message-ID"] for m in await site.send_mail()}
-    await chat.send(f"/start {invite.token}")
-    await chat.press("Ask my parent")
-    [org_mail] = [m for m in await site.send_mail() if m["Message-ID"] not in seen]
-    path = link_in(org_mail, "consent")
+    organisation, invite = await school_with_invite(services)
+    chat, path = await school_asks_the_parent(site, invite)
     _, csrf = await site.form(path)  # the parent opens the page ...
     await chat.send(f"/start {invite.token}")  # ... while Sam changes their mind
     await chat.press("No, thanks")
@@ -610,20 +615,8 @@ async def test_an_organisation_link_after_the_child_said_no_stores_nothing(db_si
 
 async def test_an_organisation_link_for_a_switched_off_invite_says_so(site: Site) -> None:
     services = site.services
-    async with services.db.unit_of_work() as uow:
-        organisation = await uow.organisations.create(
-            name="De Regenboog", code="regenboog", now=services.engine.clock()
-        )
-        invite = await uow.organisations.create_invite(
-            organisation_id=organisation.id, token="T" * 22, now=services.engine.clock()
-        )
-        await uow.commit()
-    chat = await child_with_consent(site)
-    seen = {m["Message-ID"] for m in await site.send_mail()}
-    await chat.send(f"/start {invite.token}")
-    await chat.press("Ask my parent")
-    [org_mail] = [m for m in await site.send_mail() if m["Message-ID"] not in seen]
-    path = link_in(org_mail, "consent")
+    organisation, invite = await school_with_invite(services)
+    chat, path = await school_asks_the_parent(site, invite)
     _, csrf = await site.form(path)
     async with services.db.unit_of_work() as uow:
         await uow.organisations.revoke(invite.id, now=services.engine.clock())

@@ -7,7 +7,6 @@ the answer stores nothing.
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from storage.links import LinkProblem
 from storage.models import LinkPurpose, ProfileStatus
 from storage.people import Profile
 from tests.chat import ChatDriver
+from tests.dialogs.registration.test_consent_race import mailed_consent_tokens
 
 SAM = 5_200_001
 
@@ -47,18 +47,7 @@ class Request:
 
 
 async def mailed_tokens(bot: Services) -> list[str]:
-    async with bot.db.unit_of_work() as uow:
-        queued = await uow.outbox.claim_due(
-            now=bot.engine.clock(), limit=10, lease=timedelta(minutes=1)
-        )
-        await uow.commit()
-    return [
-        match.group(1)
-        for q in queued
-        if q.purpose == "org_consent"
-        for match in [re.search(r"/consent/([A-Za-z0-9_-]+)", q.mail.text)]
-        if match is not None
-    ]
+    return await mailed_consent_tokens(bot, purpose="org_consent")
 
 
 async def ask_parent(

@@ -47,7 +47,9 @@ async def waiting(bot: Services) -> ChatDriver:
     return chat
 
 
-async def mailed_consent_tokens(bot: Services) -> list[str]:
+async def mailed_consent_tokens(bot: Services, purpose: str = "consent") -> list[str]:
+    """Tokens of the consent links in the mails queued since the last call (``org_consent``:
+    an organisation's question to the parent)."""
     async with bot.db.unit_of_work() as uow:
         queued = await uow.outbox.claim_due(
             now=bot.engine.clock(), limit=10, lease=timedelta(minutes=1)
@@ -56,7 +58,7 @@ async def mailed_consent_tokens(bot: Services) -> list[str]:
     return [
         m.group(1)
         for q in queued
-        if q.purpose == "consent"
+        if q.purpose == purpose
         for m in [re.search(r"/consent/([A-Za-z0-9_-]+)", q.mail.text)]
         if m is not None
     ]
