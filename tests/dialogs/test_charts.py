@@ -4,6 +4,7 @@ import subprocess
 import sys
 import warnings
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from io import BytesIO
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import numpy
 import pytest
 from PIL import Image
 
+from dialogs import charts
 from dialogs.charts import distribution_chart, printable, style_chart, top_styles
 
 SCORES = [
@@ -158,3 +160,41 @@ def test_no_pyplot_state_is_left_behind() -> None:
     subprocess.run([sys.executable, "-c", code], cwd=root, check=True, timeout=60)
     if "matplotlib.pyplot" in sys.modules:
         assert sys.modules["matplotlib.pyplot"].get_fignums() == []
+
+
+def test_a_chart_keeps_nothing_of_the_chart_before() -> None:
+    charts._cached_style_chart.cache_clear()
+    # Charts with one title share a drawn background and redraw only the bars and their labels;
+    # a bar, number or bold name of an earlier chart must not show through.
+    first = style_chart(SCORES, title="t")
+    other = [(style, label, 100.0 - percent) for style, label, percent in SCORES]
+    style_chart(other, title="t")
+    style_chart([(style, label, 0.0) for style, label, _ in SCORES], title="t")
+    charts._cached_style_chart.cache_clear()
+
+    assert style_chart(SCORES, title="t") == first
+
+
+def test_charts_drawn_at_once_in_threads_are_the_charts_drawn_alone() -> None:
+    variants = [
+        [
+            (style, label, float((index * 17 + shift * 29) % 101))
+            for index, (style, label, _) in enumerate(SCORES)
+        ]
+        for shift in range(12)
+    ]
+    alone = [style_chart(scores, title="t") for scores in variants]
+    charts._cached_style_chart.cache_clear()
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        together = list(pool.map(lambda scores: style_chart(scores, title="t"), variants))
+
+    assert together == alone
+    assert len(set(alone)) == len(alone)
+
+
+def test_a_full_bar_keeps_its_number_inside_the_picture() -> None:
+    data = style_chart([("explorer", "Ontdekker", 100.0), ("maker", "Maker", 99.0)], title="t")
+
+    pixels = numpy.asarray(picture(data).convert("L"), dtype=int)
+    assert pixels[:, -12:].min() > 200  # the right edge stays blank: "100%" is not cut off
