@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Final, Protocol, runtime_checkable
+from typing import Final, NamedTuple, Protocol, runtime_checkable
 
 from dialogs.effects import AnswerCallback, Button, Edit, Effect, Keyboard, Send
 from dialogs.events import ButtonPressed, Incoming
@@ -22,22 +23,50 @@ from storage.uow import UnitOfWork
 SHARED_USER: Final = 0
 """Buttons in a group chat are signed for this "user": anyone there may press them."""
 PERSONAL_KEY: Final = "_pm"
-"""State key of the list of [message id, unix time] of messages that showed personal data."""
+"""State key of the list of [message id, unix time, person tag...] of messages that showed
+personal data (see ``PersonalMessage``)."""
 STALE_BUTTON: Final = N_("That button is from an older message. Please use the newest one.")
 SCREEN_EPOCH_MS: Final = (
     1_704_067_200_000  # 2024-01-01: fresh states start their screen counter here
 )
 
 
-def personal_messages(state: ConversationState) -> list[list[int]]:
-    """[message id, unix time] of the bot's recent messages that showed personal data."""
+PERSON_TAG_CHARS: Final = 8
+"""Hex digits of a person's id that tag a remembered message: enough to tell a family's people
+apart (two who share them only means one more message deleted)."""
+
+
+def person_tag(person_id: uuid.UUID) -> str:
+    """A short tag of a person, for remembered messages: no data of theirs, and meaningless once
+    the person is deleted."""
+    return person_id.hex[:PERSON_TAG_CHARS]
+
+
+class PersonalMessage(NamedTuple):
+    """A message of the bot that showed personal data, as remembered in the state."""
+
+    message_id: int
+    sent: int
+    """Unix time."""
+    about: tuple[str, ...]
+    """``person_tag`` of each person whose data it showed, when known."""
+
+    def stored(self) -> list[int | str]:
+        return [self.message_id, self.sent, *self.about]
+
+
+def personal_messages(state: ConversationState) -> list[PersonalMessage]:
+    """The bot's recent messages that showed personal data."""
     entries = state.data.get(PERSONAL_KEY)
     if not isinstance(entries, list):
         return []
     return [
-        [int(e[0]), int(e[1])]
+        PersonalMessage(e[0], e[1], tuple(e[2:]))
         for e in entries
-        if isinstance(e, list) and len(e) == 2 and all(isinstance(x, int) for x in e)
+        if isinstance(e, list)
+        and len(e) >= 2
+        and all(isinstance(x, int) for x in e[:2])
+        and all(isinstance(x, str) for x in e[2:])
     ]
 
 

@@ -26,6 +26,9 @@ class Send:
     keyboard: Keyboard | None = None
     personal: bool = False
     """Shows personal data: /forget deletes it from the chat while Telegram allows (48 h)."""
+    about: tuple[str, ...] = ()
+    """Whose data it shows, when known (``dialogs.context.person_tag``): deleting one child's
+    data deletes the messages about that child, and only those."""
     tag: str | None = None
     """Asks the engine to hand the sent message's id to a delivery hook (``prefix:value``)."""
 
@@ -40,6 +43,8 @@ class Edit:
     keyboard: Keyboard | None = None
     personal: bool = False
     """Shows personal data (see ``Send.personal``)."""
+    about: tuple[str, ...] = ()
+    """Whose data (see ``Send.about``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +59,8 @@ class SendPhoto:
     fallback: str | None = None
     personal: bool = False
     """Shows personal data (see ``Send.personal``)."""
+    about: tuple[str, ...] = ()
+    """Whose data (see ``Send.about``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +73,8 @@ class SendDocument:
     caption: str | None = None
     personal: bool = False
     """Holds personal data (see ``Send.personal``)."""
+    about: tuple[str, ...] = ()
+    """Whose data (see ``Send.about``)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import time
 import traceback
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+import uuid
+from collections.abc import Awaitable, Callable, Mapping, Sequence, Set
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,8 +34,10 @@ from dialogs.context import (
     CommandSpec,
     Context,
     Flow,
+    PersonalMessage,
     Recoverable,
     fresh_state,
+    person_tag,
     personal_messages,
 )
 from dialogs.delivery import Delivered, Messenger, perform
@@ -74,49 +77,61 @@ PERSONAL_KEPT_COUNT: Final = 50
 
 
 def remember_personal(state: ConversationState, delivered: list[Delivered], *, now: float) -> None:
-    """Note the ids of messages that showed personal data, so /forget can delete them.
+    """Note the ids of messages that showed personal data, and whose, so /forget can delete them.
 
-    Only message ids and times are kept (no content), in the state: lost with it at worst, which
-    leaves a message in the chat, never personal data in the store.
+    Only message ids, times and person tags are kept (no content), in the state: lost with it at
+    worst, which leaves a message in the chat, never personal data in the store.
     """
-    kept: list[list[int]] = [
-        entry for entry in personal_messages(state) if now - entry[1] < PERSONAL_KEPT_SECONDS
-    ]
+    kept = [entry for entry in personal_messages(state) if now - entry.sent < PERSONAL_KEPT_SECONDS]
     for item in delivered:
-        if item.message_id is not None and getattr(item.effect, "personal", False):
-            kept.append([item.message_id, int(now)])
+        effect = item.effect
+        if isinstance(effect, Edit) and item.message_id == effect.message_id:
+            # Edited in place: the message shows only what it shows now (perhaps nobody's data,
+            # or another child's), so what it showed before is no reason to delete it.
+            kept = [entry for entry in kept if entry.message_id != item.message_id]
+        if item.message_id is not None and getattr(effect, "personal", False):
+            about: tuple[str, ...] = getattr(effect, "about", ())
+            kept.append(PersonalMessage(item.message_id, int(now), about))
     if kept:
-        state.data[PERSONAL_KEY] = kept[-PERSONAL_KEPT_COUNT:]
+        state.data[PERSONAL_KEY] = [entry.stored() for entry in kept[-PERSONAL_KEPT_COUNT:]]
     else:
         state.data.pop(PERSONAL_KEY, None)
 
 
 def mark_personal(
-    effects: Sequence[Effect], incoming: Incoming, shown: Iterable[str]
+    effects: Sequence[Effect], incoming: Incoming, shown: Mapping[str, Set[uuid.UUID]]
 ) -> list[Effect]:
     """Messages to the sender's private chat that contain a name, e-mail or address read or
-    written during the update are personal, whether the flow said so or not: /forget deletes
-    them.
+    written during the update are personal, whether the flow said so or not, and are about the
+    people whose data it is: /forget deletes them.
 
     A safety net under the flows' own ``personal=True`` (which also covers results and ages);
     a false match only means one more bot message deleted on /forget. Only in a private chat:
     /forget deletes the remembered messages there, and a group's message ids are not its.
+
+    :param shown: each value read or written -> the people it belongs to.
     """
-    needles = [escape(value) for value in shown if len(value.strip()) >= 2]
+    needles = [
+        (escape(value), people) for value, people in shown.items() if len(value.strip()) >= 2
+    ]
     chat_id = incoming.chat_id
     if not needles or incoming.chat_kind is not ChatKind.PRIVATE:
         return list(effects)
     marked: list[Effect] = []
     for effect in effects:
         text = getattr(effect, "text", None) or getattr(effect, "caption", None)
-        if (
-            isinstance(effect, Send | Edit | SendPhoto | SendDocument)
-            and not effect.personal
-            and effect.chat_id == chat_id
-            and text
-            and any(needle in text for needle in needles)
+        if isinstance(effect, Send | Edit | SendPhoto | SendDocument) and (
+            effect.chat_id == chat_id and text
         ):
-            effect = replace(effect, personal=True)
+            whose = {
+                person_tag(person)
+                for needle, people in needles
+                if needle in text
+                for person in people
+            }
+            if whose:
+                about = tuple(sorted({*effect.about, *whose}))
+                effect = replace(effect, personal=True, about=about)
         marked.append(effect)
     return marked
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
@@ -67,9 +68,10 @@ class PeopleRepository:
         self._session = session
         self._cipher = cipher
         self._keys = keys
-        self.shown: set[str] = set()
-        """Every name, e-mail and address read or written in this unit of work: a message
-        that contains one shows personal data (the engine marks it so /forget deletes it)."""
+        self.shown: defaultdict[str, set[uuid.UUID]] = defaultdict(set)
+        """Every name, e-mail and address read or written in this unit of work, and whose it
+        is: a message that contains one shows that person's data (the engine marks it so
+        /forget deletes it)."""
 
     def _profile(self, row: PersonRow) -> Profile:
         def text(name: str) -> str | None:
@@ -79,7 +81,9 @@ class PeopleRepository:
             )
 
         texts = {name: text(name) for name in ENCRYPTED}
-        self.shown.update(value for value in texts.values() if value)
+        for value in texts.values():
+            if value:
+                self.shown[value].add(row.id)
         return Profile(
             id=row.id,
             account_id=row.account_id,
@@ -140,7 +144,7 @@ class PeopleRepository:
             raise ValueError(f"{name} is not an encrypted profile field")
         row = await self._row(person_id)
         if value:
-            self.shown.add(value)
+            self.shown[value].add(person_id)
         setattr(
             row,
             f"{name}_enc",

@@ -16,7 +16,7 @@ from babel.lists import format_list
 
 from dialogs.assessment.catalog import ContentCatalog, translate
 from dialogs.assessment.content import Band
-from dialogs.context import Context, keyboard, personal_messages
+from dialogs.context import PERSONAL_KEY, Context, keyboard, person_tag, personal_messages
 from dialogs.effects import Delete, SendDocument
 from dialogs.i18n import N_
 from dialogs.markup import escape
@@ -396,9 +396,8 @@ class PrivacyFlow:
         )
         ctx.effects.extend(erased.effects)
         log.info("data_erased", everything=everything, tables=len(erased.categories))
+        about_child = self._delete_messages(ctx, None if everything else chosen[0])
         if everything:
-            for message_id, _sent in personal_messages(ctx.state):
-                ctx.effects.append(Delete(ctx.chat_id, message_id))
             ctx.forget_state = True
             ctx.go(None)
             ctx.account = None
@@ -436,10 +435,23 @@ class PrivacyFlow:
                 + " "
                 + staying(ctx.texts, kept),
                 proof,
-                _(CHAT_STAYS).format(child=name),
+                (_(CHAT_CLEANED) if about_child else _(CHAT_STAYS)).format(child=name),
             ]
         ctx.edit_target = None
         ctx.say("\n\n".join(text))
+
+    @staticmethod
+    def _delete_messages(ctx: Context, child: Profile | None) -> bool:
+        """Delete the bot's recent messages that showed the data being erased: all of them, or
+        those about one ``child`` (the others stay remembered). True when there were any.
+        """
+        remembered = personal_messages(ctx.state)
+        tag = None if child is None else person_tag(child.id)
+        going = [entry for entry in remembered if tag is None or tag in entry.about]
+        ctx.effects.extend(Delete(ctx.chat_id, entry.message_id) for entry in going)
+        if tag is not None and going:
+            ctx.state.data[PERSONAL_KEY] = [e.stored() for e in remembered if e not in going]
+        return bool(going)
 
     async def _paused(self, ctx: Context, account_id: uuid.UUID, holds: list[int]) -> None:
         """A legal hold pauses erasure: track the wish as a request and say so honestly.
@@ -527,6 +539,10 @@ KEPT_ANONYMOUSLY: Final = N_(
 )
 CHAT_STAYS: Final = N_(
     "Messages about {child} earlier in the chat stay in Telegram. You can delete them there."
+)
+CHAT_CLEANED: Final = N_(
+    "I deleted my recent messages about {child}. Older ones stay in Telegram; you can delete "
+    "them there."
 )
 OPTIONAL_FIELD: Final = N_("{field} (if given)")
 PASSWORD: Final = N_("a scrambled form of the password that nobody can read back")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import AsyncIterator, Callable
 from unittest.mock import ANY
 
@@ -10,13 +11,22 @@ import pytest
 
 from bot.services import Services
 from dialogs.app import build_dialogs
-from dialogs.context import CommandSpec, Context, keyboard
-from dialogs.delivery import perform
-from dialogs.effects import AnswerCallback, Send, SendPhoto
-from dialogs.engine import Engine, mark_personal
+from dialogs.context import (
+    PERSONAL_KEY,
+    CommandSpec,
+    Context,
+    PersonalMessage,
+    keyboard,
+    person_tag,
+    personal_messages,
+)
+from dialogs.delivery import Delivered, perform
+from dialogs.effects import AnswerCallback, Edit, Send, SendPhoto
+from dialogs.engine import PERSONAL_KEPT_SECONDS, Engine, mark_personal, remember_personal
 from dialogs.errors import CannotEdit, NotModified, RateLimited
 from dialogs.events import ChatKind, Incoming, OtherSent, UserRef
 from dialogs.payload import Payload
+from storage.state import ConversationState
 from tests.chat import ChatDriver
 from tests.messenger import RecordingMessenger
 
@@ -278,18 +288,63 @@ async def test_state_holds_no_telegram_id(engine: Engine, embedded: Services) ->
     assert "987654321012" not in engine.user_key(chat.user.id)
 
 
-def test_messages_to_the_sender_that_name_them_are_personal() -> None:
+TOM = uuid.UUID("7011a000-0000-4000-8000-000000000001")
+ANNA = uuid.UUID("a22a0000-0000-4000-8000-000000000002")
+
+
+def test_messages_to_the_sender_that_name_them_are_personal_and_about_those_named() -> None:
     effects = [
         Send(1, "✅ Tom &amp; Jerry is linked to De Regenboog."),  # escaped in HTML
         Send(1, "Question 3 of 12"),
         Send(2, "Tom &amp; Jerry asked a question."),  # another chat: not theirs to delete
         SendPhoto(1, b"jpg", "chart.jpg", caption="Tom &amp; Jerry's play style"),
-        Send(1, "x", personal=True),
+        Send(1, "x", personal=True),  # the flow knows it is personal, not whose
+        Send(1, "Anna, here is Tom &amp; Jerry's result", personal=True),
     ]
     private = Incoming(None, UserRef(1), 1, OtherSent("sticker"))
-    marked = mark_personal(effects, private, {"Tom & Jerry", " "})
-    assert [getattr(e, "personal", None) for e in marked] == [True, False, False, True, True]
-    assert mark_personal(effects, private, set()) == effects
+    shown = {"Tom & Jerry": {TOM}, "Anna": {ANNA}, " ": {ANNA}}
+    marked = mark_personal(effects, private, shown)
+    assert [getattr(e, "personal", None) for e in marked] == [True, False, False, True, True, True]
+    tom, anna = person_tag(TOM), person_tag(ANNA)
+    assert [getattr(e, "about", None) for e in marked] == [
+        (tom,),
+        (),
+        (),
+        (tom,),
+        (),
+        tuple(sorted((tom, anna))),
+    ]
+    assert mark_personal(effects, private, {}) == effects
     # In a group the remembered ids would be the group's, and /forget deletes in the private chat.
     group = Incoming(None, UserRef(1), 1, OtherSent("sticker"), chat_kind=ChatKind.GROUP)
-    assert mark_personal(effects, group, {"Tom & Jerry"}) == effects
+    assert mark_personal(effects, group, shown) == effects
+
+
+def test_remembered_messages_keep_whose_they_are_and_read_older_entries() -> None:
+    state = ConversationState()
+    state.data[PERSONAL_KEY] = [[10, 1_000], [11, 1_000, "x"], ["bad", 1], [12]]  # older forms
+    now = 1_000 + 60
+    sent = [
+        Delivered(Send(1, "Tom", personal=True, about=(person_tag(TOM),)), 20),
+        Delivered(Send(1, "not personal"), 21),
+        Delivered(Send(1, "failed", personal=True), None),
+    ]
+
+    remember_personal(state, sent, now=now)
+
+    assert personal_messages(state) == [
+        PersonalMessage(10, 1_000, ()),
+        PersonalMessage(11, 1_000, ("x",)),
+        PersonalMessage(20, now, (person_tag(TOM),)),
+    ]
+    # A message edited in place shows only its new text; one that could not be edited (a new
+    # message came instead) still shows the old.
+    remember_personal(
+        state,
+        [Delivered(Edit(1, 10, "Question 2 of 12"), 10), Delivered(Edit(1, 11, "Hi"), 30)],
+        now=now,
+    )
+    assert [entry.message_id for entry in personal_messages(state)] == [11, 20]
+    later = now + PERSONAL_KEPT_SECONDS - 1  # too late to delete the first, not the second
+    remember_personal(state, [], now=later)
+    assert personal_messages(state) == [PersonalMessage(20, now, (person_tag(TOM),))]

@@ -86,7 +86,7 @@ async def test_a_parent_deleting_one_child_keeps_the_account_and_is_told_so(
     await parent.press("Only Noor")
     done = parent.last_text
     assert done.startswith("🗑️ Done. Noor's data is deleted. Your account and Tim's stay.")
-    assert "Messages about Noor earlier in the chat stay in Telegram." in done
+    assert "I deleted my recent messages about Noor." in done
     assert "address" not in done
     await deliver_mail(embedded, mailbox)
     [mail] = mailbox.messages[before:]
@@ -102,6 +102,28 @@ async def test_a_parent_deleting_one_child_keeps_the_account_and_is_told_so(
         own = await uow.people.own(account.id)
         assert own is not None and own.role is Role.PARENT and own.email == "anna@example.nl"
         assert [c.nickname for c in await uow.people.children(own.id)] == ["Tim"]
+
+
+async def test_deleting_one_child_deletes_the_messages_about_that_child_only(
+    embedded: Services,
+) -> None:
+    parent = await parent_with_noor_and_tim(embedded)
+    about = lambda name: [t for t in parent.texts() if name in t]  # noqa: E731
+    assert about("Noor") and about("Tim")
+    tim_only = [t for t in about("Tim") if "Noor" not in t]
+    assert tim_only  # e.g. "How old is Tim?"
+
+    await parent.send("/forget")
+    await parent.press("Only Noor")
+
+    done = parent.last_text
+    assert about("Noor") == [done]  # only the answer that says Noor's data is gone
+    assert "I deleted my recent messages about Noor. Older ones stay in Telegram" in done
+    assert [t for t in about("Tim") if "Noor" not in t] == tim_only
+    # What stays remembered is deleted when the parent deletes everything, Tim's messages too.
+    await parent.send("/forget")
+    await parent.press("Everything")
+    assert about("Tim") == [] and about("Noor") == []
 
 
 async def test_a_parent_deleting_the_last_child_hears_the_account_stays(
