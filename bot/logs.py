@@ -21,6 +21,9 @@ MINIMUM_LEVELS = {
     "httpcore": logging.WARNING,
     "aiohttp": logging.INFO,
     "aiogram": logging.INFO,
+    # Logs every update at INFO ("Update id=… is handled"): the engine's own update_handled line
+    # says as much and more, and one line per event is the rule.
+    "aiogram.event": logging.WARNING,
     "telegram": logging.INFO,
     "asyncio": logging.WARNING,
     "aiosqlite": logging.INFO,

@@ -7,6 +7,7 @@ This is the contract other checks rely on: with BOT_TOKEN, TELEGRAM_API_URL and 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import sqlite3
@@ -86,6 +87,9 @@ async def test_run_answers_in_the_senders_language_and_stops_on_sigterm(
         assert time.monotonic() - started < 8
     logs = err.decode()
     assert '"event": "bot_stopped"' in logs
+    lines = [json.loads(line) for line in logs.splitlines() if line.startswith("{")]
+    per_update = [line for line in lines if "update" in str(line.get("event", "")).lower()]
+    assert [line["event"] for line in per_update] == ["update_handled"] * 4  # one line each
     for secret in (TOKEN.split(":")[1], "61001", "61002"):
         assert secret not in logs
     assert not await tg.wait_answered()
