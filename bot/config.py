@@ -67,6 +67,7 @@ class Settings(BaseSettings):
     max_age: int = Field(default=16, ge=1, le=120)
     consent_days: int = Field(default=7, ge=1, le=90)
     draft_days: int = Field(default=30, ge=1, le=365)
+    request_days: int = Field(default=365, ge=30, le=3650)
     stats_k: int = Field(default=10, ge=2, le=1000)
     bot_username: str = Field(default="playbot", pattern=r"^[A-Za-z0-9_]{3,64}$")
     privacy_contact: str = "privacy@example.org"
@@ -179,6 +180,7 @@ class Settings(BaseSettings):
             public_url=self.effective_public_url,
             consent_valid=timedelta(days=self.consent_days),
             draft_kept=timedelta(days=self.draft_days),
+            request_kept=timedelta(days=self.request_days),
             stats_k=self.stats_k,
             bot_username=self.bot_username,
             admin_chat_id=self.admin_chat_id,

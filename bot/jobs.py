@@ -17,6 +17,7 @@ import structlog
 
 from bot.mail import FileTransport, MailSender, SmtpTransport, Transport
 from dialogs.effects import Effect
+from dialogs.privacy import erasure
 from dialogs.registration import consent
 from storage.errors import NotFound
 from storage.models import ProfileStatus
@@ -146,6 +147,24 @@ class Retention:
             await uow.commit()
         return purged
 
+    async def empty_closed_requests(self, now: datetime) -> int:
+        """Requests closed ``REQUEST_DAYS`` ago: the person's words, contact and account link go,
+        and their posts in the admins' chats are blanked; the numbered record stays. An account
+        that held only such a request goes with ``purge_unused_accounts`` afterwards."""
+        services = self._services
+        settings = services.engine.settings
+        async with services.db.unit_of_work() as uow:
+            emptied, effects = await erasure.empty_closed_requests(
+                uow,
+                before=now - settings.request_kept,
+                limit=BATCH,
+                translator=services.translator,
+                admin_chat_id=settings.admin_chat_id,
+            )
+            await uow.commit()
+        await services.deliver(effects)
+        return emptied
+
     async def purge_unfinished_sessions(self, now: datetime) -> int:
         """Quiz sessions nobody touched for two weeks, and replaced ones (after /retake)."""
         async with self._services.db.unit_of_work() as uow:
@@ -222,6 +241,7 @@ def standard_jobs(services: Services) -> list[Job]:
         Job("send_mail", 1.0, sender.send_due),
         Job("expire_consent_requests", 300.0, retention.expire_consent_requests),
         Job("purge_drafts", 3600.0, retention.purge_drafts),
+        Job("empty_closed_requests", 3600.0, retention.empty_closed_requests),
         Job("purge_unused_accounts", 3600.0, retention.purge_unused_accounts),
         Job("purge_unfinished_sessions", 3600.0, retention.purge_unfinished_sessions),
         Job("purge_links", 3600.0, retention.purge_links),

@@ -28,6 +28,8 @@ class DialogSettings:
     """How long a set-password link works."""
     draft_kept: timedelta = timedelta(days=30)
     """How long an unfinished registration is kept before it is purged."""
+    request_kept: timedelta = timedelta(days=365)
+    """How long a closed request keeps the person's words, contact and account link."""
     bot_username: str = "playbot"
     """The bot's Telegram username, for invite links (the runtime sets it from getMe)."""
     stats_k: int = 10

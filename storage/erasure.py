@@ -153,15 +153,7 @@ class ErasureRepository:
             await self._session.execute(delete(PersonRow).where(PersonRow.id.in_(ids)))
         if account_ids:
             accounts = list(account_ids)
-            # Requests stay as numbered records for the admins, without a thread or a contact.
-            requests = select(RequestRow.id).where(RequestRow.account_id.in_(accounts))
-            for table in (RequestMessageRow, RequestCopyRow):
-                await self._session.execute(delete(table).where(table.request_id.in_(requests)))
-            await self._session.execute(
-                update(RequestRow)
-                .where(RequestRow.account_id.in_(accounts))
-                .values(contact_enc=None, account_id=None)
-            )
+            await self.empty_requests(await self.requests_of(accounts))
             # The audit trail keeps what was done and when, no longer by whom: with the account
             # gone its id would only serve to link the person's events to each other.
             await self._session.execute(
@@ -169,13 +161,35 @@ class ErasureRepository:
             )
             await self._session.execute(delete(AccountRow).where(AccountRow.id.in_(accounts)))
 
-    async def admin_chat_posts(self, account_ids: Sequence[uuid.UUID]) -> list[tuple[int, int]]:
-        """``(request number, message id)`` of the bot's admin-chat posts of these accounts'
-        words: the request itself and the replies it passed on. Erasure blanks them."""
+    async def requests_of(self, account_ids: Sequence[uuid.UUID]) -> list[uuid.UUID]:
+        """Ids of the requests these accounts made."""
+        return list(
+            await self._session.scalars(
+                select(RequestRow.id).where(RequestRow.account_id.in_(list(account_ids)))
+            )
+        )
+
+    async def empty_requests(self, request_ids: Sequence[uuid.UUID]) -> None:
+        """Requests stay as numbered records for the admins (type, status, dates), without a
+        thread, a contact or the account that asked: on erasure, and when closed long enough."""
+        if not request_ids:
+            return
+        ids = list(request_ids)
+        for table in (RequestMessageRow, RequestCopyRow):
+            await self._session.execute(delete(table).where(table.request_id.in_(ids)))
+        await self._session.execute(
+            update(RequestRow)
+            .where(RequestRow.id.in_(ids))
+            .values(contact_enc=None, account_id=None)
+        )
+
+    async def admin_chat_posts(self, request_ids: Sequence[uuid.UUID]) -> list[tuple[int, int]]:
+        """``(request number, message id)`` of the bot's admin-chat posts of these requests'
+        askers' words: the request itself and the replies it passed on. Emptying blanks them."""
         requests = (
             await self._session.execute(
                 select(RequestRow.id, RequestRow.number, RequestRow.admin_post_id).where(
-                    RequestRow.account_id.in_(list(account_ids))
+                    RequestRow.id.in_(list(request_ids))
                 )
             )
         ).all()
@@ -197,14 +211,14 @@ class ErasureRepository:
         return posts
 
     async def thread_copies(
-        self, account_ids: Sequence[uuid.UUID]
+        self, request_ids: Sequence[uuid.UUID]
     ) -> list[tuple[int, uuid.UUID, int]]:
-        """``(request number, admin account, message id)`` of the threads of these accounts'
-        requests shown to admins in their own chats (/request N). Erasure blanks them too."""
+        """``(request number, admin account, message id)`` of these requests' threads shown to
+        admins in their own chats (/request N). Emptying blanks them too."""
         rows = await self._session.execute(
             select(RequestRow.number, RequestCopyRow.viewer_id, RequestCopyRow.message_id)
             .join(RequestCopyRow, RequestCopyRow.request_id == RequestRow.id)
-            .where(RequestRow.account_id.in_(list(account_ids)))
+            .where(RequestRow.id.in_(list(request_ids)))
         )
         return [(number, viewer, message) for number, viewer, message in rows]
 

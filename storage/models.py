@@ -85,6 +85,7 @@ def plain(why: str) -> dict[str, str]:
 
 
 UNTIL_FORGET = "until the person uses /forget (or the parent, for a child)"
+UNTIL_REQUEST_KEPT = "until /forget, or REQUEST_DAYS (365) after the request was closed"
 
 
 class AccountRow(Base):
@@ -569,7 +570,7 @@ class RequestRow(Base):
         info=plain("who asked (None: asked by e-mail, or erased since)"),
     )
     contact_enc: Mapped[bytes | None] = mapped_column(
-        info=personal("e-mail", "answer a request that came by e-mail", UNTIL_FORGET)
+        info=personal("e-mail", "answer a request that came by e-mail", UNTIL_REQUEST_KEPT)
     )
     assignee_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("accounts.id", ondelete="SET NULL"), info=plain("admin handling it")
@@ -597,7 +598,7 @@ class RequestMessageRow(Base):
         String(4), info=plain("in (person), out (admin) or note (admin, not sent)")
     )
     text_enc: Mapped[bytes] = mapped_column(
-        info=personal("message text", "answer the request", UNTIL_FORGET)
+        info=personal("message text", "answer the request", UNTIL_REQUEST_KEPT)
     )
     at: Mapped[datetime] = mapped_column(default=utcnow, info=plain("when"))
     admin_message_id: Mapped[int | None] = mapped_column(

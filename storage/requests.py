@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -283,6 +283,29 @@ class RequestRepository:
             )
         )
         return list(rows)
+
+    async def closed_before(
+        self, before: datetime, *, limit: int, claim: bool = False
+    ) -> list[uuid.UUID]:
+        """Ids of requests closed before ``before`` that still hold something of the person who
+        asked (their words, a contact address, a link to their account), for the retention job,
+        which empties them. With ``claim`` other workers skip the rows until commit (PostgreSQL).
+        """
+        query = (
+            select(RequestRow.id)
+            .where(
+                RequestRow.status.not_in(OPEN_STATUSES),
+                func.coalesce(RequestRow.closed_at, RequestRow.received_at) < before,
+                RequestRow.account_id.is_not(None)
+                | RequestRow.contact_enc.is_not(None)
+                | exists().where(RequestMessageRow.request_id == RequestRow.id),
+            )
+            .order_by(RequestRow.number)
+            .limit(limit)
+        )
+        if claim and self._session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(of=RequestRow, skip_locked=True)
+        return list(await self._session.scalars(query))
 
     async def close_open(
         self, account_id: uuid.UUID, type: str | None = None, *, now: datetime

@@ -31,6 +31,7 @@ from storage.people import Profile
 from storage.uow import UnitOfWork
 
 ERASED_POST: Final = N_("#{number}: the person asked to delete their data, so this text is gone.")
+EXPIRED_POST: Final = N_("#{number}: closed long ago, so this text is gone.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,20 +133,61 @@ async def erase(
             now=now,
         )
     if subject.account_ids:
-        note = translator.texts(None).gettext(ERASED_POST)
-        if admin_chat_id is not None:
-            effects += [
-                Edit(admin_chat_id, message_id, note.format(number=number))
-                for number, message_id in await uow.erasure.admin_chat_posts(subject.account_ids)
-            ]
-        for number, viewer, message_id in await uow.erasure.thread_copies(subject.account_ids):
-            # In the admin's own chat, in their language (the admin chat is shared: the default).
-            admin = await uow.accounts.by_id(viewer)
-            line = translator.texts(admin.locale if admin else None).gettext(ERASED_POST)
-            chat = await uow.accounts.telegram_id(viewer)
-            effects.append(Edit(chat, message_id, line.format(number=number)))
+        requests = await uow.erasure.requests_of(subject.account_ids)
+        effects += await _blank_posts(
+            uow, requests, ERASED_POST, translator=translator, admin_chat_id=admin_chat_id
+        )
     await uow.erasure.delete(person_ids=person_ids, account_ids=subject.account_ids)
     return Erased(receipt_id=receipt_id, categories=categories, effects=effects)
+
+
+async def empty_closed_requests(
+    uow: UnitOfWork,
+    *,
+    before: datetime,
+    limit: int,
+    translator: Translator,
+    admin_chat_id: int | None,
+) -> tuple[int, list[Effect]]:
+    """Requests closed before ``before`` lose what the person wrote, their contact address and
+    the link to their account; their posts in the admins' chats are blanked. The numbered record
+    stays (type, dates), and an account that held nothing else goes with the unused-account job.
+
+    Returns how many requests were emptied, and the edits to deliver after commit.
+    """
+    requests = await uow.requests.closed_before(before, limit=limit, claim=True)
+    effects = await _blank_posts(
+        uow, requests, EXPIRED_POST, translator=translator, admin_chat_id=admin_chat_id
+    )
+    await uow.erasure.empty_requests(requests)
+    return len(requests), effects
+
+
+async def _blank_posts(
+    uow: UnitOfWork,
+    requests: Sequence[uuid.UUID],
+    note: str,
+    *,
+    translator: Translator,
+    admin_chat_id: int | None,
+) -> list[Effect]:
+    """Edits that replace the person's words in the admins' chats with ``note`` (untranslated,
+    with ``{number}``): the posts in the admin chat, and the threads /request N showed."""
+    effects: list[Effect] = []
+    if not requests:
+        return effects
+    if admin_chat_id is not None:
+        shared = translator.texts(None).gettext(note)  # the admin chat is shared: the default
+        effects += [
+            Edit(admin_chat_id, message_id, shared.format(number=number))
+            for number, message_id in await uow.erasure.admin_chat_posts(requests)
+        ]
+    for number, viewer, message_id in await uow.erasure.thread_copies(requests):
+        admin = await uow.accounts.by_id(viewer)  # in the admin's own chat, in their language
+        line = translator.texts(admin.locale if admin else None).gettext(note)
+        chat = await uow.accounts.telegram_id(viewer)
+        effects.append(Edit(chat, message_id, line.format(number=number)))
+    return effects
 
 
 def categories_text(categories: dict[str, int]) -> str:

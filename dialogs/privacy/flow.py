@@ -573,5 +573,9 @@ RETENTION: Final = [
     (N_("Sent e-mails"), N_("the text is deleted once sent; the record after 7 days")),
     (N_("Files kept on the server"), N_("7 days")),
     (N_("Your profile, answers and results"), N_("until you use /forget")),
+    (
+        N_("Questions and requests to our team"),
+        N_("until you use /forget, or a year after they are closed"),
+    ),
 ]
 """What /privacy and the README say about retention; the jobs in bot/jobs.py do it."""

@@ -361,7 +361,17 @@ class RequestsFlow:
         lines = [self._line(ctx, request)]
         if request.contact:
             lines.append(ctx._("Contact: {email}").format(email=escape(request.contact)))
-        for message in await ctx.uow.requests.thread(request.id):
+        thread = await ctx.uow.requests.thread(request.id)
+        if not thread and request.account_id is None and request.contact is None:
+            lines.append(
+                "<i>"
+                + ctx._(
+                    "Its messages are deleted: the person deleted their data, or the request "
+                    "was closed long ago."
+                )
+                + "</i>"
+            )
+        for message in thread:
             when = long_date(ctx.texts, message.at)
             if message.direction == "note":
                 when = ctx._("{date}, note (not sent)").format(date=when)

@@ -44,6 +44,13 @@ def test_values_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> No
     assert loaded.telegram_api_url == "http://127.0.0.1:8081"
 
 
+def test_retention_periods_reach_the_dialogs(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REQUEST_DAYS", "90")
+    monkeypatch.setenv("DRAFT_DAYS", "10")
+    dialog = settings().dialog_settings()
+    assert (dialog.request_kept.days, dialog.draft_kept.days) == (90, 10)
+
+
 @pytest.mark.parametrize(
     ("name", "value", "message"),
     [
@@ -55,6 +62,7 @@ def test_values_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> No
         ("DEFAULT_LOCALE", "de", "DEFAULT_LOCALE"),
         ("TELEGRAM_API_URL", "api.telegram.org", "TELEGRAM_API_URL must be an http(s) URL"),
         ("LOG_LEVEL", "LOUD", "LOG_LEVEL"),
+        ("REQUEST_DAYS", "7", "REQUEST_DAYS"),
     ],
 )
 def test_bad_values_are_one_clear_line(

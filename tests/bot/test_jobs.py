@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 
+import pytest
+
+from bot.config import Settings
 from bot.jobs import Retention
 from bot.mail import FileTransport, MailSender
-from bot.services import Services
+from bot.services import Services, build_services
 from storage.models import ProfileStatus, RoleKind
 from storage.outbox import Mail
 from tests.chat import ChatDriver
+from tests.dialogs.requests.test_flow import ADMIN, ADMIN_CHAT, ask
 from tests.messenger import RecordingMessenger
 
 
@@ -242,3 +247,69 @@ async def test_two_workers_purge_an_unused_account_once(services: Services) -> N
         Retention(services).purge_unused_accounts(later),
     )
     assert sum(counts) == 1
+
+
+@pytest.fixture
+async def with_admin_chat(
+    make_settings: Callable[..., Settings], database_url: str
+) -> AsyncIterator[Services]:
+    built = await build_services(
+        make_settings(
+            database_url=database_url, admin_ids=frozenset({ADMIN}), admin_chat_id=ADMIN_CHAT
+        )
+    )
+    yield built
+    await built.close()
+
+
+async def test_closed_requests_lose_the_persons_words_after_request_days(
+    with_admin_chat: Services,
+) -> None:
+    services = with_admin_chat
+    services.messenger = messenger = RecordingMessenger()
+    tim = ChatDriver(services.engine, user_id=9_400_020, language_code="en", messenger=messenger)
+    waiting = ChatDriver(
+        services.engine, user_id=9_400_021, language_code="en", messenger=messenger
+    )
+    admin = ChatDriver(services.engine, user_id=ADMIN, language_code="en", messenger=messenger)
+    number = await ask(tim, text="I am Tim Jansen from Kerkstraat 1.")
+    still_open = await ask(waiting, text="Is Zoë de Vries signed up?")
+    await admin.send(f"/reply {number} Thanks Tim, which class are you in?")
+    await tim.press("Reply")
+    await tim.send("Class 7b with Ms Bakker.")
+    await admin.send(f"/request {number}")  # a copy of the thread in the admin's own chat
+    await admin.send(f"/done {number}")
+    closed = services.engine.clock()
+    retention = Retention(services)
+
+    assert await retention.empty_closed_requests(closed + timedelta(days=364)) == 0
+    assert await retention.empty_closed_requests(closed + timedelta(days=366)) == 1
+
+    posts = [m.text for m in messenger.messages if m.chat_id == ADMIN_CHAT]
+    assert not any("Kerkstraat" in text or "Ms Bakker" in text for text in posts), posts
+    # In the bot's default language (Dutch here): the admin chat is shared.
+    assert posts.count(f"#{number}: lang geleden gesloten, dus deze tekst is weg.") == 2
+    assert any("Zoë de Vries" in text for text in posts)  # an open request keeps its words
+    assert f"#{number}: closed long ago, so this text is gone." in admin.texts()
+    assert not any("Ms Bakker" in text for text in admin.texts())
+    async with services.db.unit_of_work() as uow:
+        emptied = await uow.requests.by_number(number)
+        assert emptied is not None  # the numbered record stays, with what identifies nobody
+        assert (emptied.status, emptied.type) == ("done", "question")
+        assert emptied.account_id is None and emptied.contact is None
+        assert await uow.requests.thread(emptied.id) == []
+        kept = await uow.requests.by_number(still_open)
+        assert kept is not None and kept.account_id is not None
+        assert len(await uow.requests.thread(kept.id)) == 1
+    assert await retention.empty_closed_requests(closed + timedelta(days=367)) == 0
+    await admin.send(f"/request {number}")
+    assert admin.last_text.endswith(
+        "<i>Its messages are deleted: the person deleted their data, or the request was closed "
+        "long ago.</i>"
+    )
+
+    # Tim's account held nothing but that request: it goes with the unused accounts now.
+    await retention.purge_unused_accounts(closed + timedelta(days=367))
+    async with services.db.unit_of_work() as uow:
+        assert await uow.accounts.by_telegram(tim.user.id) is None
+        assert await uow.accounts.by_telegram(waiting.user.id) is not None
