@@ -18,8 +18,10 @@ import pytest
 from bot.config import Settings
 from bot.services import Services, build_services
 from dialogs.engine import APOLOGY
+from dialogs.events import ButtonPressed, ChatKind, Incoming, parse_command
 from dialogs.i18n import Translator
 from tests.chat import ChatDriver
+from tests.messenger import RecordingMessenger
 from tests.privacy.markers import ZOE
 from tests.privacy.test_forget_texts import parent_with_noor_and_tim
 from tests.privacy.test_rights import teen_with_quiz
@@ -134,6 +136,122 @@ async def test_a_random_walk_never_crashes_a_handler(
             ]
             assert not any(line in text for text in shown for line in sorry), (
                 f"{start}, seed {seed}: a handler failed after {steps[-12:]}"
+            )
+    finally:
+        await services.close()
+
+
+ADMIN = 9_800_001
+ADMIN_CHAT = -1_009_800_000
+ARGS = ["1", "2", "3", "99", "0", "-1", "abc", "", "1 " + "x" * 300, "2 because the law says so"]
+ADMIN_COMMANDS = [
+    "/requests",
+    "/request {n}",
+    "/assign {n}",
+    "/reply {n} Yes, you may.",
+    "/done {n}",
+    "/reject {n} We cannot do that.",
+    "/extend {n} It takes longer.",
+    "/hold {n} A court asked us to keep it.",
+    "/release {n}",
+    "/newrequest access ouder@example.nl Please send me my data.",
+    "/newrequest {n}",
+    "/neworg SCHOOL De Regenboog",
+    "/neworg {n}",
+    "/orgadmin SCHOOL 9900100",
+    "/orgadmin {n}",
+    "/invite SCHOOL 30d 5x Group 7",
+    "/invite {n}",
+    "/invites",
+    "/stats",
+    "/stats SCHOOL",
+    "/export SCHOOL",
+    "/export {n}",
+    "/help",
+]
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+async def test_a_random_walk_of_an_admin_never_crashes_a_handler(
+    seed: int, make_settings: Callable[..., Settings]
+) -> None:
+    """An admin types admin commands with good and bad arguments, in a private chat and in the
+    admin chat, presses what comes back, while people keep asking things."""
+    services = await build_services(
+        make_settings(admin_ids=frozenset({ADMIN}), admin_chat_id=ADMIN_CHAT)
+    )
+    try:
+        rnd = random.Random(f"admin:{seed}")
+        messenger = RecordingMessenger()
+        admin = ChatDriver(services.engine, user_id=ADMIN, language_code="en", messenger=messenger)
+        people = [
+            ChatDriver(services.engine, user_id=9_800_100 + i, language_code=language)
+            for i, language in enumerate(("nl", "en"))
+        ]
+        for person in people:
+            person.messenger = messenger
+        sorry = apologies(services.translator)
+        steps: list[str] = []
+        for step in range(STEPS):
+            before, answers = len(messenger.messages), len(messenger.answers)
+            roll = rnd.random()
+            pressable = [
+                (message, button.data)
+                for message in messenger.messages
+                if message.chat_id in (ADMIN, ADMIN_CHAT)
+                for row in message.keyboard or ()
+                for button in row
+                if button.data is not None
+            ]
+            if roll < 0.15:
+                person = rnd.choice(people)
+                steps.append(f"{person.user.id} asks")
+                await person.send("/help")
+                await person.press_data(
+                    person.button("🙋")[1].data or "", person.mine()[-1].message_id
+                )
+                kinds = person.mine()[-1]
+                _, kind = rnd.choice([(kinds, b) for row in kinds.keyboard or () for b in row])
+                await person.press_data(kind.data or "", kinds.message_id)
+                await person.send(rnd.choice(["Mag ik dit?", "Please delete me.", "🙂"]))
+            elif pressable and roll < 0.45:
+                message, data = rnd.choice(pressable[-6:])
+                steps.append(f"press {data[:24]} on #{message.message_id}")
+                in_group = message.chat_id == ADMIN_CHAT
+                await services.engine.handle(
+                    Incoming(
+                        update_id=None,
+                        user=admin.user,
+                        chat_id=message.chat_id,
+                        event=ButtonPressed(
+                            data=data, message_id=message.message_id, callback_id=f"a{step}"
+                        ),
+                        chat_kind=ChatKind.GROUP if in_group else ChatKind.PRIVATE,
+                    ),
+                    messenger,
+                )
+                assert len(messenger.answers) == answers + 1, steps[-12:]
+            else:
+                command = rnd.choice(ADMIN_COMMANDS).format(n=rnd.choice(ARGS))
+                in_group = rnd.random() < 0.4
+                steps.append(f"{command[:40]}{' (group)' if in_group else ''}")
+                parsed = parse_command(command)
+                assert parsed is not None
+                await services.engine.handle(
+                    Incoming(
+                        update_id=None,
+                        user=admin.user,
+                        chat_id=ADMIN_CHAT if in_group else ADMIN,
+                        event=parsed,
+                        chat_kind=ChatKind.GROUP if in_group else ChatKind.PRIVATE,
+                    ),
+                    messenger,
+                )
+            shown = [m.text for m in messenger.messages[before:]] + [
+                a[1] or "" for a in messenger.answers[answers:]
+            ]
+            assert not any(line in text for text in shown for line in sorry), (
+                f"admin, seed {seed}: a handler failed after {steps[-12:]}"
             )
     finally:
         await services.close()
