@@ -4,7 +4,8 @@ crashes, every button press is answered once, and every message is one Telegram 
 The walks are seeded, so a failure repeats: the assertion message names the seed and the steps
 that led there. They press the newest buttons most, old ones sometimes (stale screens), and type
 names, numbers, e-mail addresses, commands and junk in between. A walk from nothing rarely gets
-far, so walks also start from a young person with a result and from a parent with two children.
+far, so walks also start from an invite link, from a young person with a result and from a
+parent with two children.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from dialogs.engine import APOLOGY
 from dialogs.events import ButtonPressed, ChatKind, Incoming, parse_command
 from dialogs.i18n import Translator
 from tests.chat import ChatDriver
+from tests.dialogs.organisations.test_flow import PLATFORM, new_link, setup_orgs
 from tests.messenger import RecordingMessenger
 from tests.privacy.markers import ZOE
 from tests.privacy.test_forget_texts import parent_with_noor_and_tim
@@ -69,6 +71,15 @@ async def newcomer(services: Services, user_id: int, language: str) -> ChatDrive
     return chat
 
 
+async def invited_newcomer(services: Services, user_id: int, language: str) -> ChatDriver:
+    """Opens an organisation's invite link (a parent may link children, a teen themselves)."""
+    _, school, _ = await setup_orgs(services)
+    code = await new_link(school)
+    chat = ChatDriver(services.engine, user_id=user_id, language_code=language)
+    await chat.send(f"/start {code}")
+    return chat
+
+
 async def teen_with_result(services: Services, user_id: int, language: str) -> ChatDriver:
     markers = replace(ZOE, telegram_id=user_id)
     chat = await teen_with_quiz(services, markers)
@@ -86,6 +97,7 @@ async def parent_of_two(services: Services, user_id: int, language: str) -> Chat
 
 STARTS: dict[str, Callable[[Services, int, str], Awaitable[ChatDriver]]] = {
     "newcomer": newcomer,
+    "invited newcomer": invited_newcomer,
     "teen with a result": teen_with_result,
     "parent of two": parent_of_two,
 }
@@ -100,7 +112,7 @@ def apologies(translator: Translator) -> set[str]:
 async def test_a_random_walk_never_crashes_a_handler(
     start: str, seed: int, make_settings: Callable[..., Settings]
 ) -> None:
-    services = await build_services(make_settings())
+    services = await build_services(make_settings(admin_ids=frozenset({PLATFORM})))
     try:
         rnd = random.Random(f"{start}:{seed}")
         chat = await STARTS[start](services, 9_900_000 + seed, rnd.choice(["nl", "en"]))
