@@ -25,6 +25,8 @@ SHARED_USER: Final = 0
 PERSONAL_KEY: Final = "_pm"
 """State key of the list of [message id, unix time, person tag...] of messages that showed
 personal data (see ``PersonalMessage``)."""
+MISSES_KEY: Final = "_miss"
+"""State key counting texts in a row the bot could not place (see ``Context.misunderstood``)."""
 STALE_BUTTON: Final = N_("That button is from an older message. Please use the newest one.")
 SCREEN_EPOCH_MS: Final = (
     1_704_067_200_000  # 2024-01-01: fresh states start their screen counter here
@@ -191,6 +193,17 @@ class Context:
             return True
         if audience is Audience.ORG_ADMIN:
             return bool(await organisations.administered_by(self.account.id))
+        return False
+
+    def misunderstood(self) -> bool:
+        """Count a text the bot could not place; True for the second in a row (then counting
+        starts again). Anything but a text ends the row (the engine resets the count)."""
+        misses = self.state.data.get(MISSES_KEY)
+        misses = (misses if isinstance(misses, int) else 0) + 1
+        if misses >= 2:
+            self.state.data.pop(MISSES_KEY, None)
+            return True
+        self.state.data[MISSES_KEY] = misses
         return False
 
     def refuse_stale(self) -> None:

@@ -27,6 +27,7 @@ from typing import Final
 import structlog
 
 from dialogs.context import (
+    MISSES_KEY,
     PERSONAL_KEY,
     SHARED_USER,
     Audience,
@@ -69,8 +70,6 @@ def _where(exc: BaseException) -> str:
     return f"{Path(last.filename).name}:{last.lineno}"
 
 
-MISSES_KEY: Final = "_miss"
-"""State key counting texts in a row the bot could not place (two: offer a person)."""
 PERSONAL_KEPT_SECONDS: Final = 47 * 3600
 """Telegram lets a bot delete its messages for 48 hours; older ones cannot be taken back."""
 PERSONAL_KEPT_COUNT: Final = 50
@@ -346,7 +345,7 @@ class Engine:
         return self.gate is None or await self.gate(ctx, command, flow)
 
     async def _route(self, ctx: Context) -> None:
-        if not (isinstance(ctx.incoming.event, TextSent) and ctx.state.flow is None):
+        if not isinstance(ctx.incoming.event, TextSent):
             ctx.state.data.pop(MISSES_KEY, None)  # only texts in a row count
         match ctx.incoming.event:
             case CommandSent(name, args) if self._kept_out_of_group(ctx, name):
@@ -432,11 +431,7 @@ class Engine:
     async def _idle_text(self, ctx: Context) -> None:
         """Text nobody expected: explain; the second time in a row, also offer a person (a
         button: a child typing "hi" twice has not asked for anything)."""
-        misses = ctx.state.data.get(MISSES_KEY)
-        misses = (misses if isinstance(misses, int) else 0) + 1
-        ctx.state.data[MISSES_KEY] = misses
-        if misses >= 2 and self.offer_help is not None:
-            ctx.state.data.pop(MISSES_KEY, None)
+        if ctx.misunderstood() and self.offer_help is not None:
             await self.offer_help(ctx, "")
             return
         ctx.say(ctx._("I didn't understand that. Tap /help to see what I can do."))

@@ -31,6 +31,7 @@ from dialogs.effects import Button, Keyboard, SendPhoto
 from dialogs.i18n import N_
 from dialogs.markup import escape
 from dialogs.payload import Payload
+from dialogs.requests.button import ask_person_button
 from storage.assessments import Answer, Session
 from storage.models import ProfileStatus, Role
 from storage.people import Profile
@@ -324,7 +325,13 @@ class AssessmentFlow:
                 ctx.refuse_stale()
 
     async def on_text(self, ctx: Context, text: str) -> None:
-        ctx.say(ctx._("Tap one of the buttons to answer. 🙂"))
+        if ctx.misunderstood():  # the second text in a row: perhaps they are stuck
+            ctx.say(
+                ctx._("Tap one of the buttons to answer. 🙂 Stuck? A person on our team can help."),
+                keyboard([ask_person_button(ctx)]),
+            )
+        else:
+            ctx.say(ctx._("Tap one of the buttons to answer. 🙂"))
         await ctx.resume_flow()
 
     async def resume(self, ctx: Context) -> None:

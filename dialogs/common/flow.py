@@ -15,7 +15,7 @@ from dialogs.context import (
 )
 from dialogs.i18n import N_, SUPPORTED
 from dialogs.payload import Payload
-from dialogs.requests.flow import ask_person_button
+from dialogs.requests.button import ask_person_button
 
 LANGUAGE_NAMES: Final[Mapping[str, str]] = {"nl": "🇳🇱 Nederlands", "en": "🇬🇧 English"}
 """Each language is named in itself, so anyone can find theirs."""

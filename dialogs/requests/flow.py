@@ -18,11 +18,12 @@ import structlog
 
 from dialogs.assessment.flow import go_on_keyboard
 from dialogs.context import Context, keyboard
-from dialogs.effects import Button, Effect, Send
+from dialogs.effects import Effect, Send
 from dialogs.events import ChatKind
 from dialogs.i18n import CALENDAR, N_, Texts, Translator, long_date
 from dialogs.markup import escape, pack
 from dialogs.payload import Payload
+from dialogs.requests.button import CODE, ask_person_button
 from dialogs.requests.deadlines import can_extend, due_date, extended_due_date
 from dialogs.requests.errors import IllegalTransition
 from dialogs.requests.lifecycle import Action, RequestState, RequestStatus, RequestType, transition
@@ -32,7 +33,6 @@ from storage.uow import UnitOfWork
 
 log = structlog.get_logger(__name__)
 
-CODE: Final = "req"
 ADMIN_POST: Final = "req-post"
 """Tag of a delivered admin-chat post: its message id is stored so replies find the request."""
 THREAD_COPY: Final = "req-copy"
@@ -118,11 +118,6 @@ def post_request(ctx: Context, admin_chat: int | None, request: Request, message
             tag=f"{ADMIN_POST}:{request.id}",
         )
     )
-
-
-def ask_person_button(ctx: Context) -> Button:
-    """ "🙋 Ask a person": opens the request form (under /help, and after being misunderstood)."""
-    return ctx.button(ctx._("🙋 Ask a person"), CODE, "ask", timeless=True)
 
 
 class RequestsFlow:

@@ -268,6 +268,38 @@ async def test_two_misunderstood_texts_offer_a_person(bot: Services) -> None:
     assert person.last_text.startswith("I didn't understand that")  # not a message for anyone
 
 
+async def test_two_texts_in_a_row_mid_quiz_offer_a_person_and_the_quiz_goes_on(
+    bot: Services,
+) -> None:
+    person = ChatDriver(bot.engine, user_id=8_200_061, language_code="en")
+    await person.send("/start")
+    await person.press("young person")
+    await person.send("Zoë")
+    await person.press("16")
+    await person.send("zoe@example.nl")
+    await person.send("de Vries")
+    await person.send("Dorpsstraat 1, Ede")
+    await person.press("2 to 4")
+    await person.press("Yes, sign me up")
+    await person.press("Start the quiz")
+    await person.send("I don't get it")
+    hint = person.mine()[-2]
+    assert hint.text == "Tap one of the buttons to answer. 🙂" and not hint.keyboard
+    assert "Question 1 of" in person.last_text  # asked again, below the hint
+    await person.send("help")
+    hint = person.mine()[-2]
+    assert hint.text.endswith("Stuck? A person on our team can help.")
+    assert hint.keyboard and "Ask a person" in hint.keyboard[0][0].text
+    await person.send("???")  # counting starts again
+    assert person.mine()[-2].text == "Tap one of the buttons to answer. 🙂"
+    await person.send("!!!")
+    await person.press("Ask a person", person.mine()[-2])
+    assert "pass your message to a person" in person.last_text
+    await person.press("No, never mind")
+    await person.press("Go on with the quiz")
+    assert "Question 1 of" in person.last_text
+
+
 async def test_lifecycle_rules_hold_through_the_commands(bot: Services) -> None:
     person = ChatDriver(bot.engine, user_id=8_200_003, language_code="en")
     number = await ask(person, "A complaint", "You lost my result.")
