@@ -1,7 +1,8 @@
 """Terminal chat: the same engine in a terminal, for trying the bot with no Telegram at all.
 
 Bot messages are printed as plain text; buttons appear as numbered choices, and typing the number
-presses the button. Pictures and files are saved under ``DATA_DIR/terminal`` and their path printed.
+presses the button. A button labelled with a number (an age) has that number, so typing the age
+picks it. Pictures and files are saved under ``DATA_DIR/terminal`` and their path printed.
 Input ends cleanly at end of file (Ctrl-D, or the end of a piped script).
 """
 
@@ -15,7 +16,7 @@ import itertools
 import re
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Final, Literal, TextIO
 
@@ -42,8 +43,10 @@ class TerminalMessenger:
     """Prints what the bot says; remembers the buttons of its latest answer so numbers press them.
 
     Buttons are numbered across every message of one answer ([1] [2] in the first, [3] in the
-    next), so each can be pressed. Messages for other chats (an admin, an organisation) are
-    printed marked as theirs, and their buttons cannot be pressed from here.
+    next), so each can be pressed. A button whose label is a number gets that number when it is
+    free ([6] ... [16] for ages, then [17] Back): typing "11" for age 11 must not press the
+    eleventh button. Messages for other chats (an admin, an organisation) are printed marked as
+    theirs, and their buttons cannot be pressed from here.
     """
 
     def __init__(self, out: TextIO, files: Path, *, chat_id: int | None = None) -> None:
@@ -52,8 +55,8 @@ class TerminalMessenger:
         self._chat_id = chat_id
         self._ids = itertools.count(1)
         self._new_answer = True
-        self.choices: list[tuple[int, str] | None] = []
-        """``(message id, button data)`` per number; None where that message lost its buttons."""
+        self.choices: dict[int, tuple[int, str] | None] = {}
+        """Number -> ``(message id, button data)``; None where that message lost its buttons."""
 
     def begin_answer(self) -> None:
         """Called before each line typed: the next buttons printed start again at [1]."""
@@ -76,7 +79,7 @@ class TerminalMessenger:
             self._drop_choices(message_id)  # an edit replaces the message's buttons
         if keyboard:
             if self._new_answer and not theirs:
-                self.choices = []
+                self.choices = {}
                 self._new_answer = False
             for row in keyboard:
                 cells = []
@@ -86,13 +89,27 @@ class TerminalMessenger:
                     elif theirs:
                         cells.append(f"[ ] {button.text}")
                     else:
-                        self.choices.append((message_id, button.data or ""))
-                        cells.append(f"[{len(self.choices)}] {button.text}")
+                        number = self._number_for(button.text, keyboard)
+                        self.choices[number] = (message_id, button.data or "")
+                        label = "" if str(number) == button.text.strip() else f" {button.text}"
+                        cells.append(f"[{number}]{label}")
                 self._out.write("   " + "   ".join(cells) + "\n")
         self._out.flush()
 
+    def _number_for(self, label: str, keyboard: Keyboard) -> int:
+        """The label's own number if it is one and still free, else the next number after every
+        number used so far and every number label of this keyboard."""
+        own = _choice(label.strip(), 999)
+        if own is not None and own not in self.choices:
+            return own
+        labelled = [_choice(b.text.strip(), 999) or 0 for row in keyboard for b in row]
+        return max([0, *self.choices, *labelled]) + 1
+
     def _drop_choices(self, message_id: int) -> None:
-        self.choices = [c if c is None or c[0] != message_id else None for c in self.choices]
+        self.choices = {
+            number: None if choice is None or choice[0] == message_id else choice
+            for number, choice in self.choices.items()
+        }
 
     async def send_text(self, chat_id: int, text: str, keyboard: Keyboard | None) -> int:
         message_id = next(self._ids)
@@ -158,27 +175,27 @@ def _read_lines(
             loop.call_soon_threadsafe(queue.put_nowait, None)
 
 
-def _choice(text: str, choices: int) -> int | None:
-    """The button number typed, if ``text`` is one: a short ASCII number within range."""
+def _choice(text: str, highest: int) -> int | None:
+    """The number typed, if ``text`` is one: a short ASCII number from 1 to ``highest``."""
     if text.isascii() and text.isdigit() and len(text) <= _MAX_CHOICE_DIGITS:
         number = int(text)
-        if 1 <= number <= choices:
+        if 1 <= number <= highest:
             return number
     return None
 
 
 def _button_for(
-    text: str, choices: Sequence[tuple[int, str] | None]
+    text: str, choices: Mapping[int, tuple[int, str] | None]
 ) -> tuple[int, str] | Literal["gone"] | None:
     """``(message id, data)`` of the button a typed number presses; "gone" for the number of a
     button that is no longer there; None when the text is no button number. With no button left
     at all, a number is just text (an age, say)."""
-    if not any(choices):
+    if not any(choices.values()):
         return None
-    choice = _choice(text, len(choices))
-    if choice is None:
+    choice = _choice(text, 999)
+    if choice is None or choice not in choices:
         return None
-    return choices[choice - 1] or "gone"
+    return choices[choice] or "gone"
 
 
 async def run_terminal(

@@ -60,12 +60,29 @@ async def test_every_button_of_an_answer_has_its_own_number(tmp_path: Path) -> N
     )
     second = await messenger.send_text(1, "Ready?", ((Button("Quiz for Bram", "q"),),))
     assert "[1] Add another" in out.getvalue() and "[3] Quiz for Bram" in out.getvalue()
-    assert messenger.choices == [(first, "a"), (first, "d"), (second, "q")]
+    assert messenger.choices == {1: (first, "a"), 2: (first, "d"), 3: (second, "q")}
     await messenger.edit_text(1, first, "Added.", None)  # that message lost its buttons
-    assert messenger.choices == [None, None, (second, "q")]  # the numbers shown stay right
+    assert messenger.choices == {1: None, 2: None, 3: (second, "q")}  # the numbers shown stay
     messenger.begin_answer()
     await messenger.send_text(1, "Question 1", ((Button("Run", "r"),),))
-    assert messenger.choices[0] is not None and messenger.choices[0][1] == "r"
+    assert messenger.choices == {1: (3, "r")}
+
+
+async def test_a_button_labelled_with_a_number_has_that_number(tmp_path: Path) -> None:
+    out = io.StringIO()
+    messenger = TerminalMessenger(out, tmp_path, chat_id=1)
+    messenger.begin_answer()
+    ages = tuple((Button(str(age), f"age{age}"),) for age in range(6, 17))
+    await messenger.send_text(1, "How old are you?", ((Button("Back", "b"),), *ages))
+    shown = out.getvalue()
+    assert "[6]\n" in shown and "[11]\n" in shown and "[11] 11" not in shown
+    assert "[17] Back" in shown  # after every number label, not the first free number
+    assert _button_for("11", messenger.choices) == (1, "age11")  # age 11, not the 11th button
+    assert _button_for("17", messenger.choices) == (1, "b")
+    assert _button_for("5", messenger.choices) is None  # no such button: text ("5" as an age)
+    await messenger.send_text(1, "Or pick:", ((Button("6", "again"),), (Button("Next", "n"),)))
+    # "6" is taken in this answer: the second one gets the next number, with its label.
+    assert "[18] 6" in out.getvalue() and "[19] Next" in out.getvalue()
 
 
 async def test_messages_for_other_chats_are_marked_and_cannot_be_pressed(tmp_path: Path) -> None:
@@ -75,7 +92,7 @@ async def test_messages_for_other_chats_are_marked_and_cannot_be_pressed(tmp_pat
     await messenger.send_text(1, "Yours", ((Button("Mine", "m"),),))
     await messenger.send_text(9_002, "A member left", ((Button("Theirs", "t"),),))
     assert "🤖 [→ 9002] A member left" in out.getvalue() and "[ ] Theirs" in out.getvalue()
-    assert [c[1] for c in messenger.choices if c] == ["m"]
+    assert [c[1] for c in messenger.choices.values() if c] == ["m"]
 
 
 async def test_pictures_of_two_children_do_not_overwrite_each_other(tmp_path: Path) -> None:
@@ -86,9 +103,9 @@ async def test_pictures_of_two_children_do_not_overwrite_each_other(tmp_path: Pa
 
 
 def test_a_number_presses_a_button_only_while_there_are_some() -> None:
-    assert _button_for("2", [(1, "a"), (1, "b")]) == (1, "b")
-    assert _button_for("2", [None, (2, "c")]) == (2, "c")
-    assert _button_for("1", [None, (2, "c")]) == "gone"  # said so, not sent as text
-    assert _button_for("3", [None, (2, "c")]) is None  # out of range: text
-    assert _button_for("1", [None, None]) is None  # no button left: "1" is text (an age, say)
-    assert _button_for("hi", [(1, "a")]) is None
+    assert _button_for("2", {1: (1, "a"), 2: (1, "b")}) == (1, "b")
+    assert _button_for("2", {1: None, 2: (2, "c")}) == (2, "c")
+    assert _button_for("1", {1: None, 2: (2, "c")}) == "gone"  # said so, not sent as text
+    assert _button_for("3", {1: None, 2: (2, "c")}) is None  # no such number: text
+    assert _button_for("1", {1: None, 2: None}) is None  # no button left: "1" is text
+    assert _button_for("hi", {1: (1, "a")}) is None
