@@ -12,7 +12,7 @@ from dialogs.context import Audience, CommandHandler, CommandSpec, Context, Flow
 from dialogs.engine import DeliveryHook, Gate, GroupReply
 from dialogs.organisations.flow import OrganisationFlow
 from dialogs.privacy.edit import EditFlow
-from dialogs.privacy.flow import RETENTION, PrivacyFlow
+from dialogs.privacy.flow import PrivacyFlow
 from dialogs.registration.flow import RegistrationFlow
 from dialogs.requests.flow import RequestsFlow
 from storage.people import Profile
@@ -59,7 +59,7 @@ def build_dialogs(
         ready=signed_up,
         invite=organisations.open_invite,
     )
-    privacy = PrivacyFlow(contact=privacy_contact, retention=RETENTION, bands=content.tiers.bands)
+    privacy = PrivacyFlow(contact=privacy_contact, bands=content.tiers.bands)
     edit = EditFlow(content.tiers.bands, contact=privacy_contact)
     requests = RequestsFlow(admin_chat_id=admin_chat_id)
     for flow in (language, registration, assessment, organisations, privacy, edit, requests):

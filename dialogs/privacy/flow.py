@@ -18,7 +18,7 @@ from dialogs.assessment.catalog import ContentCatalog, translate
 from dialogs.assessment.content import Band
 from dialogs.context import PERSONAL_KEY, Context, keyboard, person_tag, personal_messages
 from dialogs.effects import Delete, SendDocument
-from dialogs.i18n import N_
+from dialogs.i18n import N_, Texts
 from dialogs.markup import escape
 from dialogs.payload import Payload
 from dialogs.privacy import export
@@ -29,6 +29,7 @@ from dialogs.registration.flow import mail_parent_consent
 from dialogs.requests.deadlines import due_date
 from dialogs.requests.flow import post_request
 from dialogs.requests.lifecycle import RequestType
+from dialogs.settings import DialogSettings
 from storage.consents import ConsentScope, GivenBy, Method
 from storage.inventory import Subject
 from storage.models import ProfileStatus, Role
@@ -48,13 +49,9 @@ class PrivacyFlow:
 
     code = CODE
 
-    def __init__(
-        self, *, contact: str, retention: list[tuple[str, str]], bands: Sequence[Band]
-    ) -> None:
+    def __init__(self, *, contact: str, bands: Sequence[Band]) -> None:
         self._contact = contact
         self._bands = tuple(bands)
-        self._retention = retention
-        """(what, how long) pairs, as msgids, shown in /privacy."""
 
     # --- /privacy ---------------------------------------------------------------------------
 
@@ -96,7 +93,9 @@ class PrivacyFlow:
         ]
         if rules.asks(FieldName.EMAIL):  # the password is set from a link sent to the e-mail
             profile.append(_(PASSWORD))
-        retention = "\n".join(f"• {_(what)}: {_(how_long)}" for what, how_long in self._retention)
+        retention = "\n".join(
+            f"• {what}: {how_long}" for what, how_long in retention_periods(ctx.texts, ctx.settings)
+        )
         ctx.say(
             "\n\n".join(
                 [
@@ -565,17 +564,42 @@ PARENT_FIELDS: Final = (
 )
 """The profile fields, for parents."""
 
-RETENTION: Final = [
-    (N_("Unfinished sign-ups"), N_("30 days after the last answer")),
-    (N_("A parent's consent request"), N_("7 days, then everything is deleted")),
-    (N_("Unfinished quizzes"), N_("14 days after the last answer")),
-    (N_("Links in e-mails"), N_("a few days; deleted a day after use or expiry")),
-    (N_("Sent e-mails"), N_("the text is deleted once sent; the record after 7 days")),
-    (N_("Files kept on the server"), N_("7 days")),
-    (N_("Your profile, answers and results"), N_("until you use /forget")),
-    (
-        N_("Questions and requests to our team"),
-        N_("until you use /forget, or a year after they are closed"),
-    ),
-]
-"""What /privacy and the README say about retention; the jobs in bot/jobs.py do it."""
+
+def retention_periods(texts: Texts, settings: DialogSettings) -> list[tuple[str, str]]:
+    """What /privacy says about how long things are kept, translated, with this deployment's
+    periods (``DRAFT_DAYS``, ``CONSENT_DAYS``, ``REQUEST_DAYS``): the jobs in bot/jobs.py do it,
+    and the README's table says the same with the defaults."""
+    _ = texts.gettext
+    draft, consent, request = (
+        period.days
+        for period in (settings.draft_kept, settings.consent_valid, settings.request_kept)
+    )
+    return [
+        (
+            _("Unfinished sign-ups"),
+            texts.ngettext(
+                "{days} day after the last answer", "{days} days after the last answer", draft
+            ).format(days=draft),
+        ),
+        (
+            _("A parent's consent request"),
+            texts.ngettext(
+                "{days} day, then everything is deleted",
+                "{days} days, then everything is deleted",
+                consent,
+            ).format(days=consent),
+        ),
+        (_("Unfinished quizzes"), _("14 days after the last answer")),
+        (_("Links in e-mails"), _("a few days; deleted a day after use or expiry")),
+        (_("Sent e-mails"), _("the text is deleted once sent; the record after 7 days")),
+        (_("Files kept on the server"), _("7 days")),
+        (_("Your profile, answers and results"), _("until you use /forget")),
+        (
+            _("Questions and requests to our team"),
+            texts.ngettext(
+                "until you use /forget, or {days} day after they are closed",
+                "until you use /forget, or {days} days after they are closed",
+                request,
+            ).format(days=request),
+        ),
+    ]

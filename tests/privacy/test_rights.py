@@ -18,8 +18,9 @@ import openpyxl
 import pytest
 from sqlalchemy import Column, MetaData, String, Table, func, select
 
+from bot.config import Settings
 from bot.mail import FileTransport, MailSender
-from bot.services import Services
+from bot.services import Services, build_services
 from dialogs.effects import Delete, SendDocument
 from storage.inventory import columns, personal_columns, undescribed_tables
 from storage.models import AnonymousPendingRow, AnonymousResultRow, ErasureReceiptRow
@@ -311,6 +312,22 @@ async def test_privacy_summary_has_version_contact_and_complaints(embedded: Serv
     assert "Privacybeleid versie 1.0" in parent and "privacy@example.org" in parent
     assert "Autoriteit Persoonsgegevens" in parent
     assert "Niet afgemaakte aanmeldingen: 30 dagen" in parent
+    assert "tot je /forget gebruikt, of 365 dagen nadat ze gesloten zijn" in parent
+
+
+async def test_privacy_summary_says_this_deployments_periods(
+    make_settings: Callable[..., Settings],
+) -> None:
+    services = await build_services(make_settings(draft_days=1, consent_days=3, request_days=90))
+    try:
+        chat = ChatDriver(services.engine, language_code="en")
+        await chat.send("/privacy")
+        parent = chat.last_text
+        assert "Unfinished sign-ups: 1 day after the last answer" in parent
+        assert "A parent's consent request: 3 days, then everything is deleted" in parent
+        assert "or 90 days after they are closed" in parent
+    finally:
+        await services.close()
 
 
 def test_every_table_and_column_is_in_the_inventory() -> None:
