@@ -14,6 +14,7 @@ from dialogs.organisations.flow import OrganisationFlow
 from dialogs.privacy.edit import EditFlow
 from dialogs.privacy.flow import PrivacyFlow
 from dialogs.registration.flow import RegistrationFlow
+from dialogs.registration.move import MoveFlow
 from dialogs.requests.flow import RequestsFlow
 from storage.people import Profile
 
@@ -62,7 +63,8 @@ def build_dialogs(
     privacy = PrivacyFlow(contact=privacy_contact, bands=content.tiers.bands)
     edit = EditFlow(content.tiers.bands, contact=privacy_contact)
     requests = RequestsFlow(admin_chat_id=admin_chat_id)
-    for flow in (language, registration, assessment, organisations, privacy, edit, requests):
+    move = MoveFlow()
+    for flow in (language, registration, move, assessment, organisations, privacy, edit, requests):
         flows[flow.code] = flow
 
     def admin(name: str, handler: CommandHandler, audience: Audience) -> CommandSpec:

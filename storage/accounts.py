@@ -176,6 +176,18 @@ class AccountRepository:
             raise NotFound("account", account_id)
         row.policy_version = version
 
+    async def set_telegram(self, account_id: uuid.UUID, telegram_id: int) -> None:
+        """Move the account to another Telegram user (its profile moves with it). That user must
+        have no account left: delete theirs first."""
+        row = await self._session.get(AccountRow, account_id)
+        if row is None:
+            raise NotFound("account", account_id)
+        row.tg_index = telegram_index(self._keys, telegram_id)
+        row.tg_id_enc = self._cipher.encrypt(
+            str(telegram_id), table="accounts", column="tg_id_enc", row_id=row.id
+        )
+        await self._session.flush()
+
     async def telegram_id(self, account_id: uuid.UUID) -> int:
         """Decrypt the Telegram user id of an account (to write to them)."""
         row = await self._session.get(AccountRow, account_id)

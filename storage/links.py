@@ -35,6 +35,8 @@ class LinkProblem(StrEnum):
     the chat, or nobody may decide it by this link any more)."""
     REPLACED = "replaced"
     """A newer e-mail with a new link for the same thing was sent: that one works instead."""
+    LOCKED = "locked"
+    """Too many wrong passwords were typed on its page."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +49,8 @@ class Link:
     locale: str
     expires_at: datetime
     organisation_id: uuid.UUID | None = None
+    target_account_id: uuid.UUID | None = None
+    """For a move link: the account the profile moves to."""
 
 
 class LinkRepository:
@@ -64,6 +68,7 @@ class LinkRepository:
         now: datetime,
         valid_for: timedelta,
         organisation_id: uuid.UUID | None = None,
+        target_account_id: uuid.UUID | None = None,
     ) -> str:
         """A new link; returns the token (shown once, in the mail, never stored)."""
         token = secrets.token_urlsafe(32)
@@ -77,6 +82,7 @@ class LinkRepository:
                 created_at=now,
                 expires_at=now + valid_for,
                 organisation_id=organisation_id,
+                target_account_id=target_account_id,
             )
         )
         await self._session.flush()
@@ -101,6 +107,8 @@ class LinkRepository:
             return LinkProblem(row.revoked)
         if row.person_id is None:  # the profile was deleted (/forget, a parent's no, expiry)
             return LinkProblem.CLOSED
+        if row.purpose == LinkPurpose.MOVE.value and row.target_account_id is None:
+            return LinkProblem.CLOSED  # the account it would move to is gone
         if row.expires_at <= now:
             return LinkProblem.EXPIRED
         return Link(
@@ -110,6 +118,7 @@ class LinkRepository:
             row.locale,
             row.expires_at,
             row.organisation_id,
+            row.target_account_id,
         )
 
     async def locale_of(self, token: str) -> str | None:
@@ -127,6 +136,24 @@ class LinkRepository:
             .values(used_at=now)
         )
         return bool(getattr(result, "rowcount", 0) == 1)
+
+    async def wrong_password(self, link: Link, *, allowed: int) -> bool:
+        """Count a wrong password typed on the link's page; after ``allowed`` of them the link
+        stops working (``LOCKED``). True while it still works."""
+        attempts = await self._session.scalar(
+            update(LinkRow)
+            .where(LinkRow.id == link.id)
+            .values(attempts=LinkRow.attempts + 1)
+            .returning(LinkRow.attempts)
+        )
+        if attempts is not None and attempts < allowed:
+            return True
+        await self._session.execute(
+            update(LinkRow)
+            .where(LinkRow.id == link.id, LinkRow.revoked.is_(None))
+            .values(revoked=LinkProblem.LOCKED.value)
+        )
+        return False
 
     async def working(self, person_id: uuid.UUID, purpose: LinkPurpose, *, now: datetime) -> bool:
         """Whether the person has a link of this purpose that still works (someone may be on its

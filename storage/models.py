@@ -246,6 +246,9 @@ class LinkPurpose(StrEnum):
     """Set (or reset) the password of a profile."""
     ORG_CONSENT = "org_consent"
     """A parent lets their child (under 16) share with an organisation."""
+    MOVE = "move"
+    """Move a profile to another Telegram account (a new phone, a new account), with its
+    password."""
 
 
 class LinkRow(Base):
@@ -261,7 +264,9 @@ class LinkRow(Base):
         index=True,
         info=plain("whose link; none once that profile is deleted (the link then says so)"),
     )
-    purpose: Mapped[str] = mapped_column(String(12), info=plain("consent or password"))
+    purpose: Mapped[str] = mapped_column(
+        String(12), info=plain("consent, password, org_consent or move")
+    )
     token_hash: Mapped[bytes] = mapped_column(
         LargeBinary(32), unique=True, info=plain("hash of a random token")
     )
@@ -273,7 +278,14 @@ class LinkRow(Base):
         Uuid, info=plain("for a consent link: the organisation asked about, if any")
     )
     revoked: Mapped[str | None] = mapped_column(
-        String(8), info=plain("why it stopped working before use: replaced or closed")
+        String(8), info=plain("why it stopped working before use: replaced, closed or locked")
+    )
+    target_account_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("accounts.id", ondelete="SET NULL"),
+        info=plain("for a move link: the Telegram account the profile would move to"),
+    )
+    attempts: Mapped[int] = mapped_column(
+        SmallInteger, default=0, server_default="0", info=plain("wrong passwords typed on its page")
     )
 
 

@@ -19,11 +19,11 @@ from bot.web.app import (
     template_environment,
 )
 from dialogs.organisations import consent as organisation_consent
-from dialogs.registration import consent
+from dialogs.registration import consent, move
 from dialogs.registration.fields import Problem, check_password
 from storage.links import Link, LinkProblem
 from storage.models import LinkPurpose
-from storage.passwords import hash_password
+from storage.passwords import hash_password, verify_password
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -257,6 +257,76 @@ async def password_set(request: web.Request) -> web.Response:
     )
 
 
+async def move_page(request: web.Request) -> web.Response:
+    """GET: what moving the profile means, and a field for its password."""
+    services = _services(request)
+    token = _token(request)
+    if token is None:
+        return _problem_page(request, LinkProblem.UNKNOWN)
+    async with services.db.unit_of_work() as uow:
+        link = await uow.links.check(token, LinkPurpose.MOVE, now=services.engine.clock())
+        if isinstance(link, LinkProblem):
+            return await _gone_page(request, token, link, purpose="move")
+        person = await uow.people.get(link.person_id)
+    return request.app[PAGES].render(
+        request, "move.html", locale=link.locale, name=person.nickname or "", problem=None
+    )
+
+
+async def move_confirm(request: web.Request) -> web.Response:
+    """POST: with the right password, move the profile's account to the chat that asked.
+
+    A wrong password is counted on the link; after a few the link stops working.
+    """
+    services = _services(request)
+    pages = request.app[PAGES]
+    token = _token(request)
+    if token is None:
+        return _problem_page(request, LinkProblem.UNKNOWN)
+    found = await _link(services, token, LinkPurpose.MOVE)
+    if isinstance(found, LinkProblem):
+        return await _gone_page(request, token, found, purpose="move")
+    form = await read_form(request, locale=found.locale)
+    if isinstance(form, web.Response):
+        return form
+    if not csrf_ok(request, form):
+        log.warning("csrf_refused", page="move")
+        return pages.refuse(request, Refusal.FORM_EXPIRED, locale=found.locale)
+    password = str(form.get("password", ""))
+    now = services.engine.clock()
+    async with services.db.unit_of_work() as uow:
+        link = await uow.links.check(token, LinkPurpose.MOVE, now=now)
+        if isinstance(link, LinkProblem):
+            return await _gone_page(request, token, link, purpose="move")
+        person = await uow.people.get(link.person_id)
+        stored = await uow.people.password_hash(person.id)
+        right = stored is not None and await asyncio.to_thread(verify_password, stored, password)
+        if not right:
+            still = await uow.links.wrong_password(link, allowed=move.WRONG_PASSWORDS)
+            await uow.commit()
+            log.info("move_refused", reason="password")
+            if not still:
+                return _problem_page(request, LinkProblem.LOCKED, link.locale, purpose="move")
+            texts = services.translator.texts(pages.locale_of(request, link.locale))
+            return pages.render(
+                request,
+                "move.html",
+                locale=link.locale,
+                name=person.nickname or "",
+                problem=texts.gettext(move.WRONG_PASSWORD),
+                status=422,
+            )
+        moved = await move.move_account(uow, link, translator=services.translator, now=now)
+        if isinstance(moved, LinkProblem):
+            return _problem_page(request, moved, link.locale, purpose="move")
+        await uow.commit()
+    log.info("account_moved")
+    await services.deliver(await moved.leave_old_chat(services.states, services.engine.user_key))
+    return pages.render(
+        request, "move_done.html", locale=link.locale, name=moved.name, switch_language=False
+    )
+
+
 async def health(_request: web.Request) -> web.Response:
     """For load balancers and the tests: the server is up."""
     return web.Response(text="ok")
@@ -273,6 +343,8 @@ def build_web_app(services: Services) -> web.Application:
     app.router.add_post("/consent/{token}", consent_answer)
     app.router.add_get("/password/{token}", password_page)
     app.router.add_post("/password/{token}", password_set)
+    app.router.add_get("/move/{token}", move_page)
+    app.router.add_post("/move/{token}", move_confirm)
     return app
 
 

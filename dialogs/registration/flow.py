@@ -21,7 +21,7 @@ from dialogs.effects import Button
 from dialogs.i18n import N_
 from dialogs.markup import escape
 from dialogs.payload import Payload
-from dialogs.registration import guardian, mails
+from dialogs.registration import guardian, mails, move
 from dialogs.registration.fields import (
     MAX_LAST_NAME,
     MAX_NICKNAME,
@@ -45,6 +45,7 @@ log = structlog.get_logger(__name__)
 
 CODE: Final = "reg"
 BACK: Final = N_("⬅️ Back")
+BRING_PROFILE: Final = N_("🔑 I already have a profile")
 SKIP: Final = N_("⏭️ Skip")
 
 
@@ -298,6 +299,8 @@ class RegistrationFlow:
             keyboard(
                 [ctx.button(ctx._("🧒 Me! I'm a young person"), CODE, "who", "self")],
                 [ctx.button(ctx._("👪 I'm a parent or guardian"), CODE, "who", "parent")],
+                # Timeless: a button of another flow on this flow's screen.
+                [ctx.button(ctx._(BRING_PROFILE), move.CODE, "ask", timeless=True)],
             ),
         )
 

@@ -157,3 +157,44 @@ def password_link(
         link_text=_("Set a password"),
         after=after,
     )
+
+
+def move_link(
+    texts: Texts, *, to: str, name: str, url: str, valid: timedelta, to_parent: bool = False
+) -> Mail:
+    """Bring a profile to another Telegram account: a single-use link to a page that asks for the
+    password. Says plainly what happens, and that ignoring the mail changes nothing."""
+    _ = texts.gettext
+    days = days_of(valid)
+    paragraphs = [
+        _("Hello,") if to_parent else _("Hello {name},").format(name=name),
+        (
+            _(
+                "Someone asked, in a chat with the Play Style bot on Telegram, to bring the "
+                "profile of {name} to their Telegram account (a new phone, say)."
+            )
+            if to_parent
+            else _(
+                "Someone asked, in a chat with the Play Style bot on Telegram, to bring your "
+                "profile to their Telegram account (a new phone, say)."
+            )
+        ).format(name=name),
+        texts.ngettext(
+            "If that was you, open this link and type the password. It works once, for {days} day:",
+            "If that was you, open this link and type the password. It works once, for {days} "
+            "days:",
+            days,
+        ).format(days=days),
+    ]
+    after = [
+        _("Wasn't that you? Then ignore this e-mail: nothing changes without the password."),
+        _("The Play Style bot"),
+    ]
+    return compose(
+        to=to,
+        subject=_("Bring your Play Style profile to another Telegram account"),
+        before=paragraphs,
+        url=url,
+        link_text=_("Bring the profile over"),
+        after=after,
+    )
