@@ -191,7 +191,10 @@ class PersonRow(Base):
         String(8), info=personal("outdoor time", "suggest outdoor activities", UNTIL_FORGET)
     )
     password_hash: Mapped[str | None] = mapped_column(
-        String(200), info=personal("password (Argon2id hash)", "sign-in", UNTIL_FORGET)
+        String(200),
+        info=personal(
+            "password (Argon2id hash)", "move the profile to another Telegram account", UNTIL_FORGET
+        ),
     )
     created_at: Mapped[datetime] = mapped_column(
         default=utcnow, info=personal("date", "purge abandoned registrations", UNTIL_FORGET)

@@ -101,6 +101,7 @@ class MoveFlow:
             if (
                 mailed >= MAX_PROFILES
                 or profile.account_id == account.id
+                or profile.parent_id is not None  # a parent's child: it moves with the parent
                 or profile.status is not ProfileStatus.ACTIVE
                 or not profile.has_password
                 or profile.email is None
