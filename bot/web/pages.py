@@ -1,13 +1,16 @@
-"""The pages behind mailed links: a parent's consent, and setting a password."""
+"""The pages behind mailed links: a parent's consent, setting a password, moving a profile."""
 
 from __future__ import annotations
 
 import asyncio
 import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
 import structlog
 from aiohttp import web
+from aiohttp.web_request import FileField
+from multidict import MultiDictProxy
 
 from bot.web.app import (
     PAGES,
@@ -110,24 +113,46 @@ async def consent_page(request: web.Request) -> web.Response:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Posted:
+    """A form posted behind a mailed link that passed the checks every such form starts with."""
+
+    token: str
+    link: Link
+    """The link as it was when the form arrived: check it again inside the transaction."""
+    form: MultiDictProxy[str | bytes | bytearray | FileField]
+
+
+async def _posted(
+    request: web.Request, *purposes: LinkPurpose, page: str, purpose: str = ""
+) -> Posted | web.Response:
+    """A token of the right shape, a link of one of ``purposes`` that still works, a readable
+    form and its CSRF token; otherwise the page that says which of them failed."""
+    token = _token(request)
+    if token is None:
+        return _problem_page(request, LinkProblem.UNKNOWN)
+    link = await _link(_services(request), token, *purposes)
+    if isinstance(link, LinkProblem):
+        return await _gone_page(request, token, link, purpose=purpose)
+    form = await read_form(request, locale=link.locale)
+    if isinstance(form, web.Response):
+        return form
+    if not csrf_ok(request, form):
+        log.warning("csrf_refused", page=page)
+        return request.app[PAGES].refuse(request, Refusal.FORM_EXPIRED, locale=link.locale)
+    return Posted(token, link, form)
+
+
 async def consent_answer(request: web.Request) -> web.StreamResponse:
     """POST: record the parent's answer, tell the child, and offer to set a password."""
     services = _services(request)
     engine = services.engine
     pages = request.app[PAGES]
-    token = _token(request)
-    if token is None:
-        return _problem_page(request, LinkProblem.UNKNOWN)
-    link = await _link(services, token, LinkPurpose.CONSENT, LinkPurpose.ORG_CONSENT)
-    if isinstance(link, LinkProblem):
-        return await _gone_page(request, token, link)
-    form = await read_form(request, locale=link.locale)
-    if isinstance(form, web.Response):
-        return form
-    if not csrf_ok(request, form):
-        log.warning("csrf_refused", page="consent")
-        return pages.refuse(request, Refusal.FORM_EXPIRED, locale=link.locale)
-    choice = str(form.get("answer", ""))
+    posted = await _posted(request, LinkPurpose.CONSENT, LinkPurpose.ORG_CONSENT, page="consent")
+    if isinstance(posted, web.Response):
+        return posted
+    token, link = posted.token, posted.link
+    choice = str(posted.form.get("answer", ""))
     if choice not in ("approve", "decline"):
         return pages.refuse(request, Refusal.NO_CHOICE, locale=link.locale)
     if link.purpose is LinkPurpose.ORG_CONSENT:
@@ -186,22 +211,34 @@ async def consent_answer(request: web.Request) -> web.StreamResponse:
     )
 
 
-async def password_page(request: web.Request) -> web.Response:
-    """GET: a form to set a password."""
+async def _opened(
+    request: web.Request, link_purpose: LinkPurpose, *, purpose: str
+) -> tuple[Link, str] | web.Response:
+    """A page opened from a mailed link: the link and the first name of its profile, or the page
+    that says why the link does not work."""
     services = _services(request)
     token = _token(request)
     if token is None:
         return _problem_page(request, LinkProblem.UNKNOWN)
     async with services.db.unit_of_work() as uow:
-        link = await uow.links.check(token, LinkPurpose.PASSWORD, now=services.engine.clock())
+        link = await uow.links.check(token, link_purpose, now=services.engine.clock())
         if isinstance(link, LinkProblem):
-            return await _gone_page(request, token, link, purpose="password")
+            return await _gone_page(request, token, link, purpose=purpose)
         person = await uow.people.get(link.person_id)
+    return link, person.nickname or ""
+
+
+async def password_page(request: web.Request) -> web.Response:
+    """GET: a form to set a password."""
+    opened = await _opened(request, LinkPurpose.PASSWORD, purpose="password")
+    if isinstance(opened, web.Response):
+        return opened
+    link, name = opened
     return request.app[PAGES].render(
         request,
         "password.html",
         locale=link.locale,
-        name=person.nickname or "",
+        name=name,
         welcome=request.query.get("welcome") == "1",
         problem=None,
     )
@@ -211,18 +248,10 @@ async def password_set(request: web.Request) -> web.Response:
     """POST: check and store the password as an Argon2id hash; the link is then used up."""
     services = _services(request)
     pages = request.app[PAGES]
-    token = _token(request)
-    if token is None:
-        return _problem_page(request, LinkProblem.UNKNOWN)
-    found = await _link(services, token, LinkPurpose.PASSWORD)
-    if isinstance(found, LinkProblem):
-        return await _gone_page(request, token, found, purpose="password")
-    form = await read_form(request, locale=found.locale)
-    if isinstance(form, web.Response):
-        return form
-    if not csrf_ok(request, form):
-        log.warning("csrf_refused", page="password")
-        return pages.refuse(request, Refusal.FORM_EXPIRED, locale=found.locale)
+    posted = await _posted(request, LinkPurpose.PASSWORD, page="password", purpose="password")
+    if isinstance(posted, web.Response):
+        return posted
+    token, form = posted.token, posted.form
     password, repeated = str(form.get("password", "")), str(form.get("repeat", ""))
     now = services.engine.clock()
     async with services.db.unit_of_work() as uow:
@@ -259,17 +288,12 @@ async def password_set(request: web.Request) -> web.Response:
 
 async def move_page(request: web.Request) -> web.Response:
     """GET: what moving the profile means, and a field for its password."""
-    services = _services(request)
-    token = _token(request)
-    if token is None:
-        return _problem_page(request, LinkProblem.UNKNOWN)
-    async with services.db.unit_of_work() as uow:
-        link = await uow.links.check(token, LinkPurpose.MOVE, now=services.engine.clock())
-        if isinstance(link, LinkProblem):
-            return await _gone_page(request, token, link, purpose="move")
-        person = await uow.people.get(link.person_id)
+    opened = await _opened(request, LinkPurpose.MOVE, purpose="move")
+    if isinstance(opened, web.Response):
+        return opened
+    link, name = opened
     return request.app[PAGES].render(
-        request, "move.html", locale=link.locale, name=person.nickname or "", problem=None
+        request, "move.html", locale=link.locale, name=name, problem=None
     )
 
 
@@ -280,19 +304,11 @@ async def move_confirm(request: web.Request) -> web.Response:
     """
     services = _services(request)
     pages = request.app[PAGES]
-    token = _token(request)
-    if token is None:
-        return _problem_page(request, LinkProblem.UNKNOWN)
-    found = await _link(services, token, LinkPurpose.MOVE)
-    if isinstance(found, LinkProblem):
-        return await _gone_page(request, token, found, purpose="move")
-    form = await read_form(request, locale=found.locale)
-    if isinstance(form, web.Response):
-        return form
-    if not csrf_ok(request, form):
-        log.warning("csrf_refused", page="move")
-        return pages.refuse(request, Refusal.FORM_EXPIRED, locale=found.locale)
-    password = str(form.get("password", ""))
+    posted = await _posted(request, LinkPurpose.MOVE, page="move", purpose="move")
+    if isinstance(posted, web.Response):
+        return posted
+    token = posted.token
+    password = str(posted.form.get("password", ""))
     now = services.engine.clock()
     async with services.db.unit_of_work() as uow:
         link = await uow.links.check(token, LinkPurpose.MOVE, now=now)

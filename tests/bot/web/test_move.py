@@ -8,7 +8,9 @@ import html
 from tests.bot.web.test_pages import Site, body, db_site, link_in, site
 
 __all__ = ["db_site", "site"]  # fixtures of the web pages, shared with test_pages
+from tests.bot.web.test_password import teen_signed_up
 from tests.chat import ChatDriver
+from tests.messenger import RecordingMessenger
 
 SECRET = "buiten spelen 7x"
 ASKED = "📨 If a profile with a password uses that address, I've sent a link there."
@@ -16,18 +18,9 @@ ASKED = "📨 If a profile with a password uses that address, I've sent a link t
 
 async def zoe_with_password(site: Site, user_id: int = 5_570_001) -> ChatDriver:
     """Zoë (16) signed up in a chat whose messages ``site`` records, with a password set."""
-    chat = ChatDriver(
-        site.services.engine, user_id=user_id, language_code="en", messenger=site.services.messenger
-    )
-    await chat.send("/start")
-    await chat.press("young person")
-    await chat.send("Zoë")
-    await chat.press("16")
-    await chat.send("zoe@example.nl")
-    await chat.send("de Vries")
-    await chat.send("Dorpsstraat 1, Ede")
-    await chat.press("2 to 4")
-    await chat.press("Yes, sign me up")
+    messenger = site.services.messenger
+    assert isinstance(messenger, RecordingMessenger)
+    chat = await teen_signed_up(site, user_id, messenger)
     [mail] = [m for m in await site.send_mail() if "/password/" in body(m)]
     path = link_in(mail, "password")
     _, csrf = await site.form(path)

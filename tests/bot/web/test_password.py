@@ -13,12 +13,17 @@ from bot.config import Settings
 from bot.services import Services, build_services
 from tests.bot.web.test_pages import Site, body, child_asks_consent, link_in, serve
 from tests.chat import ChatDriver
+from tests.messenger import RecordingMessenger
 
 SECRET = "buiten spelen 7x"
 
 
-async def teen_signed_up(site: Site, user_id: int = 5_560_001) -> ChatDriver:
-    chat = ChatDriver(site.services.engine, user_id=user_id, language_code="en")
+async def teen_signed_up(
+    site: Site, user_id: int = 5_560_001, messenger: RecordingMessenger | None = None
+) -> ChatDriver:
+    chat = ChatDriver(
+        site.services.engine, user_id=user_id, language_code="en", messenger=messenger
+    )
     await chat.send("/start")
     await chat.press("young person")
     await chat.send("Zoë")

@@ -228,8 +228,9 @@ async def test_dates_and_labels_are_in_the_readers_language(bot: Services) -> No
     assert "vraag" in post and "question" not in post
 
 
-async def test_after_asking_a_person_mid_quiz_one_button_leads_back(bot: Services) -> None:
-    person = ChatDriver(bot.engine, user_id=8_200_060, language_code="en")
+async def teen_at_question_one(bot: Services, user_id: int) -> ChatDriver:
+    """Zoë (16), signed up, at the first question of the quiz."""
+    person = ChatDriver(bot.engine, user_id=user_id, language_code="en")
     await person.send("/start")
     await person.press("young person")
     await person.send("Zoë")
@@ -240,6 +241,11 @@ async def test_after_asking_a_person_mid_quiz_one_button_leads_back(bot: Service
     await person.press("2 to 4")
     await person.press("Yes, sign me up")
     await person.press("Start the quiz")
+    return person
+
+
+async def test_after_asking_a_person_mid_quiz_one_button_leads_back(bot: Services) -> None:
+    person = await teen_at_question_one(bot, 8_200_060)
     keyboard = person.mine()[-1].keyboard
     assert keyboard is not None
     await person.press(keyboard[0][0].text)  # the first answer to question 1
@@ -271,17 +277,7 @@ async def test_two_misunderstood_texts_offer_a_person(bot: Services) -> None:
 async def test_two_texts_in_a_row_mid_quiz_offer_a_person_and_the_quiz_goes_on(
     bot: Services,
 ) -> None:
-    person = ChatDriver(bot.engine, user_id=8_200_061, language_code="en")
-    await person.send("/start")
-    await person.press("young person")
-    await person.send("Zoë")
-    await person.press("16")
-    await person.send("zoe@example.nl")
-    await person.send("de Vries")
-    await person.send("Dorpsstraat 1, Ede")
-    await person.press("2 to 4")
-    await person.press("Yes, sign me up")
-    await person.press("Start the quiz")
+    person = await teen_at_question_one(bot, 8_200_061)
     await person.send("I don't get it")
     hint = person.mine()[-2]
     assert hint.text == "Tap one of the buttons to answer. 🙂" and not hint.keyboard
