@@ -110,17 +110,21 @@ class MoveFlow:
             newest = await ctx.uow.links.newest(profile.id, LinkPurpose.MOVE)
             if newest is not None and ctx.now - newest < MAIL_EVERY:
                 continue
+            # The mail and its page are for the profile's owner: in their language, not the
+            # language of whoever asked.
+            owner = await ctx.uow.accounts.by_id(profile.account_id)
+            texts = ctx.translator.texts(owner.locale if owner else None)
             await ctx.uow.links.revoke(profile.id, LinkPurpose.MOVE, because=LinkProblem.REPLACED)
             token = await ctx.uow.links.create(
                 person_id=profile.id,
                 purpose=LinkPurpose.MOVE,
-                locale=ctx.locale,
+                locale=texts.locale,
                 now=ctx.now,
                 valid_for=LINK_VALID,
                 target_account_id=account.id,
             )
             mail = mails.move_link(
-                ctx.texts,
+                texts,
                 to=profile.email,
                 name=profile.nickname or "",
                 url=f"{ctx.settings.public_url}/move/{token}",
@@ -204,6 +208,8 @@ async def move_account(
         return LinkProblem.USED
     await uow.erasure.delete(person_ids=[], account_ids=[target])
     await uow.accounts.set_telegram(person.account_id, new_chat)
+    if new_account is not None and new_account.locale is not None:
+        await uow.accounts.set_locale(person.account_id, new_account.locale)  # as chatted there
     await uow.audit.record(
         "account_moved", actor_id=person.account_id, now=now, subject=f"account:{person.account_id}"
     )

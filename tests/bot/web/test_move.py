@@ -30,13 +30,16 @@ async def zoe_with_password(site: Site, user_id: int = 5_570_001) -> ChatDriver:
     return chat
 
 
-async def ask_to_move(site: Site, user_id: int, email: str) -> ChatDriver:
+async def ask_to_move(site: Site, user_id: int, email: str, language: str = "en") -> ChatDriver:
     chat = ChatDriver(
-        site.services.engine, user_id=user_id, language_code="en", messenger=site.services.messenger
+        site.services.engine,
+        user_id=user_id,
+        language_code=language,
+        messenger=site.services.messenger,
     )
     await chat.send("/start")
-    await chat.press("I already have a profile")
-    assert "Which e-mail address is on your profile?" in chat.last_text
+    await chat.press("I already have a profile" if language == "en" else "Ik heb al een profiel")
+    assert "🔑" in chat.last_text and "e-mail" in chat.last_text
     await chat.send(email)
     return chat
 
@@ -62,12 +65,12 @@ async def test_a_profile_moves_to_a_new_telegram_account_with_its_password(db_si
     shown = [m.message_id for m in zoe.mine() if "Zoë" in m.text]
     seen: set[str] = set()
     await move_links(site, seen)
-    new = await ask_to_move(site, 5_570_002, "  ZOE@example.nl ")
-    assert new.last_text.startswith(ASKED)
+    new = await ask_to_move(site, 5_570_002, "  ZOE@example.nl ", language="nl")
+    assert new.last_text.startswith("📨 Als een profiel met een wachtwoord dat adres heeft")
 
     [path] = await move_links(site, seen)
     page, _ = await site.form(path)
-    assert "bring the profile of Zoë to their Telegram account" in page
+    assert "bring the profile of Zoë to their Telegram account" in page  # her language
     status, page = await post(site, path, "not the password")
     assert status == 422 and "That password is not right" in page
     status, page = await post(site, path, SECRET)
@@ -79,12 +82,15 @@ async def test_a_profile_moves_to_a_new_telegram_account_with_its_password(db_si
         assert account is not None
         own = await uow.people.own(account.id)
         assert own is not None and own.nickname == "Zoë" and own.email == "zoe@example.nl"
-    assert new.last_text == "✅ Zoë's profile is on this Telegram account now. Tap /start."
+        assert account.locale == "nl"  # the language of the chat she goes on in
+    assert (
+        new.last_text == "✅ Het profiel van Zoë staat nu op dit Telegram-account. Tik op /start."
+    )
     assert zoe.last_text.startswith("Your Play Style profile was moved to another Telegram")
     left = {m.message_id for m in zoe.mine()}
     assert shown and not left & set(shown)  # her data is gone from the old chat
     await new.send("/start")
-    assert "Welcome back, Zoë" in new.last_text
+    assert "Welkom terug, Zoë" in new.last_text
     await zoe.send("/start")
     assert "Who is chatting?" in zoe.last_text  # the old chat starts from nothing
     async with site.client.get(site.url(path)) as response:
