@@ -171,6 +171,19 @@ class LinkRepository:
         )
         return found is not None
 
+    async def made_since(self, person_id: uuid.UUID, purpose: LinkPurpose, since: datetime) -> int:
+        """How many links of one purpose were made for the person since ``since``."""
+        return int(
+            await self._session.scalar(
+                select(func.count()).where(
+                    LinkRow.person_id == person_id,
+                    LinkRow.purpose == purpose.value,
+                    LinkRow.created_at >= since,
+                )
+            )
+            or 0
+        )
+
     async def newest(self, person_id: uuid.UUID, purpose: LinkPurpose) -> datetime | None:
         """When the person's newest link of one purpose was made (None: there is none)."""
         return await self._session.scalar(

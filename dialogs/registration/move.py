@@ -37,6 +37,8 @@ LINK_VALID: Final = timedelta(days=1)
 """A move link works one day: it hands a profile to whoever holds the chat that asked."""
 MAIL_EVERY: Final = timedelta(hours=1)
 """At most one move mail per profile in this time, however often (or by whom) it is asked."""
+MAILS_A_DAY: Final = 3
+"""And at most this many in a day: a stranger who knows the address cannot flood the mailbox."""
 MAX_PROFILES: Final = 5
 """Profiles mailed about for one address at most (a parent's address may be on several)."""
 WRONG_PASSWORDS: Final = 5
@@ -109,6 +111,9 @@ class MoveFlow:
                 continue
             newest = await ctx.uow.links.newest(profile.id, LinkPurpose.MOVE)
             if newest is not None and ctx.now - newest < MAIL_EVERY:
+                continue
+            day = ctx.now - timedelta(days=1)
+            if await ctx.uow.links.made_since(profile.id, LinkPurpose.MOVE, day) >= MAILS_A_DAY:
                 continue
             # The mail and its page are for the profile's owner: in their language, not the
             # language of whoever asked.

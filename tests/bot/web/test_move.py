@@ -4,6 +4,7 @@ the web page, and the whole account moving over (the old chat told and cleaned u
 from __future__ import annotations
 
 import html
+from datetime import timedelta
 
 from tests.bot.web.test_pages import Site, body, db_site, link_in, site
 
@@ -113,6 +114,21 @@ async def test_the_chat_says_the_same_for_any_address_and_mails_at_most_hourly(
     again = await ask_to_move(site, 5_570_005, "zoe@example.nl")
     assert again.last_text.startswith(ASKED)
     assert await move_links(site, seen) == []  # not again within the hour, whoever asks
+    clock = site.services.engine.clock
+    mailed = []
+    for hours in range(1, 6):  # asked every hour after that: three mails in a day at most
+        site.services.engine.clock = lambda hours=hours: clock() + timedelta(hours=hours, minutes=1)
+        await again.send("/start")
+        await again.press("I already have a profile")
+        await again.send("zoe@example.nl")
+        assert again.last_text.startswith(ASKED)
+        mailed += await move_links(site, seen)
+    assert len(mailed) == 2  # with the first one: three
+    site.services.engine.clock = lambda: clock() + timedelta(days=1, hours=1)
+    await again.send("/start")
+    await again.press("I already have a profile")
+    await again.send("zoe@example.nl")
+    assert len(await move_links(site, seen)) == 1  # a day later, again
     await zoe.send("/start")
     assert not any("I already have a profile" in str(m.keyboard) for m in zoe.mine()[-1:])
 
