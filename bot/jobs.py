@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 log = structlog.get_logger(__name__)
 
 BATCH: Final = 100
+STOP_GRACE: Final = 5.0
+"""Seconds a job's round may go on after a stop (SIGTERM must stop the bot within seconds)."""
 LINKS_KEPT: Final = timedelta(days=1)
 """Used or expired web links are deleted a day later."""
 MAILS_KEPT: Final = timedelta(days=7)
@@ -69,6 +71,21 @@ async def run_jobs(
     await asyncio.gather(*(_loop(job, stop, clock) for job in jobs))
 
 
+async def stop_jobs(
+    background: asyncio.Task[None], stop: asyncio.Event, *, grace: float = STOP_GRACE
+) -> None:
+    """Stop the job loops: each finishes its round if it can within ``grace`` seconds, else it is
+    cancelled (a round waiting out Telegram's flood limits may take minutes; a shutdown must not).
+    A cancelled round's transaction rolls back; what it had committed stays done."""
+    stop.set()
+    done, _ = await asyncio.wait({background}, timeout=grace)
+    if not done:
+        log.warning("jobs_cancelled_at_stop")
+        background.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await background
+
+
 def mail_transport(services: Services) -> Transport:
     """SMTP when ``SMTP_URL`` is set, otherwise .eml files in ``DATA_DIR/outbox``."""
     settings = services.settings
@@ -101,7 +118,7 @@ class Retention:
                 expired += bool(told)
                 effects += told
             await uow.commit()
-        await services.deliver(effects)
+        await services.deliver(effects, patient=True)
         return expired
 
     async def purge_drafts(self, now: datetime) -> int:
@@ -162,7 +179,7 @@ class Retention:
                 admin_chat_id=settings.admin_chat_id,
             )
             await uow.commit()
-        await services.deliver(effects)
+        await services.deliver(effects, patient=True)
         return emptied
 
     async def purge_unfinished_sessions(self, now: datetime) -> int:
@@ -216,7 +233,7 @@ class Reminders:
                 uow, services.translator, now=now, locale=services.settings.default_locale
             )
             await uow.commit()
-        await services.deliver(effects)
+        await services.deliver(effects, patient=True)
         return len(effects)
 
 

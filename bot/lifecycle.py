@@ -10,7 +10,7 @@ from dataclasses import replace
 import structlog
 
 from bot.config import ConfigError, Settings
-from bot.jobs import run_jobs, send_pending_mail, standard_jobs
+from bot.jobs import run_jobs, send_pending_mail, standard_jobs, stop_jobs
 from bot.services import Services, build_services
 from bot.web.pages import start_web
 
@@ -40,8 +40,7 @@ async def running(settings: Settings, *, jobs: bool = True) -> AsyncIterator[Ser
         try:
             yield services
         finally:
-            stop.set()
-            await background
+            await stop_jobs(background, stop)
             if jobs:  # mails queued by the last updates go out before the process ends
                 await send_pending_mail(services)
             await web.cleanup()

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 import locales
 from bot.config import ConfigError, Settings
 from dialogs.app import Dialogs, build_dialogs
-from dialogs.delivery import Messenger, perform
+from dialogs.delivery import PATIENT_BUDGET, RETRY_BUDGET, Messenger, perform
 from dialogs.effects import Effect
 from dialogs.engine import Engine
 from dialogs.i18n import Translator
@@ -85,14 +85,20 @@ class Services:
     messenger: Messenger | None = None
     """Set by the running runtime, so work outside updates (web pages, jobs) can send too."""
 
-    async def deliver(self, effects: Sequence[Effect]) -> None:
-        """Perform effects made outside an update (e.g. telling a child their parent said yes)."""
+    async def deliver(self, effects: Sequence[Effect], *, patient: bool = False) -> None:
+        """Perform effects made outside an update (e.g. telling a child their parent said yes).
+
+        ``patient``: for background jobs, which may wait out Telegram's flood limits for minutes
+        (``PATIENT_BUDGET``); a web page waits no longer than an update does.
+        """
         if not effects:
             return
         if self.messenger is None:
             log.warning("effects_dropped_no_runtime", effects=len(effects))
             return
-        await perform(self.messenger, effects)
+        await perform(
+            self.messenger, effects, retry_budget=PATIENT_BUDGET if patient else RETRY_BUDGET
+        )
 
     async def close(self) -> None:
         """Close connections (state store first: it may hold locks)."""

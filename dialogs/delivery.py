@@ -34,6 +34,10 @@ RETRY_BUDGET: Final = 10.0
 """Seconds one update may wait on 429s in all. Delivery runs while the person's lock is held
 (``storage.state.LOCK_TTL_MS``, 30 s): waiting longer would lose the lock, and the new state
 with it. A message that would need more waiting is given up (and logged)."""
+PATIENT_BUDGET: Final = 600.0
+"""Seconds a background job's messages may wait on 429s in all: a job holds nobody's lock, and a
+burst (the day's reminders in the admin group, 20 messages a minute there) must not lose the
+messages after the first minute's."""
 T = TypeVar("T")
 
 

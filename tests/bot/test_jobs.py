@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
 from bot.config import Settings
-from bot.jobs import Retention
+from bot.jobs import Job, Retention, run_jobs, stop_jobs
 from bot.mail import FileTransport, MailSender
 from bot.services import Services, build_services
+from dialogs import delivery
+from dialogs.effects import Send
+from dialogs.errors import RateLimited
 from storage.models import ProfileStatus, RoleKind
 from storage.outbox import Mail
 from tests.chat import ChatDriver
@@ -313,3 +317,42 @@ async def test_closed_requests_lose_the_persons_words_after_request_days(
     async with services.db.unit_of_work() as uow:
         assert await uow.accounts.by_telegram(tim.user.id) is None
         assert await uow.accounts.by_telegram(waiting.user.id) is not None
+
+
+async def test_a_stop_lets_a_round_finish_briefly_then_cancels_it() -> None:
+    stop = asyncio.Event()
+    finished: list[str] = []
+
+    async def quick(now: datetime) -> int:
+        finished.append("quick")
+        return 0
+
+    async def stuck(now: datetime) -> int:  # waiting out a flood limit, say
+        await asyncio.sleep(60)
+        finished.append("stuck")
+        return 0
+
+    background = asyncio.create_task(
+        run_jobs([Job("quick", 60.0, quick), Job("stuck", 60.0, stuck)], stop)
+    )
+    await asyncio.sleep(0.05)
+    started = time.monotonic()
+    await stop_jobs(background, stop, grace=0.2)
+    assert time.monotonic() - started < 2
+    assert background.done() and finished == ["quick"]
+
+
+@pytest.mark.parametrize(("patient", "delivered"), [(False, []), (True, ["Reminder"])])
+async def test_jobs_wait_out_long_flood_limits_and_updates_do_not(
+    embedded: Services, monkeypatch: pytest.MonkeyPatch, patient: bool, delivered: list[str]
+) -> None:
+    waited: list[float] = []
+
+    async def sleep(seconds: float) -> None:  # Telegram said: wait 40 s
+        waited.append(seconds)
+
+    monkeypatch.setattr(delivery.asyncio, "sleep", sleep)
+    embedded.messenger = messenger = RecordingMessenger(failures=[RateLimited(40)])
+    await embedded.deliver([Send(-100, "Reminder")], patient=patient)
+    assert [m.text for m in messenger.messages] == delivered
+    assert waited == ([40] if patient else [])
