@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
@@ -283,11 +284,16 @@ async def test_closed_requests_lose_the_persons_words_after_request_days(
     await tim.send("Class 7b with Ms Bakker.")
     await admin.send(f"/request {number}")  # a copy of the thread in the admin's own chat
     await admin.send(f"/done {number}")
+    await admin.send("/newrequest access ouder@example.nl Please send me my data.")
+    by_mail = int(re.findall(r"\d+", admin.last_text)[0])  # it came by e-mail: a contact
+    await admin.send(f"/assign {by_mail}")
+    await admin.send(f"/done {by_mail}")
+    assert admin.last_text.startswith(f"Request {by_mail} is done"), admin.last_text
     closed = services.engine.clock()
     retention = Retention(services)
 
     assert await retention.empty_closed_requests(closed + timedelta(days=364)) == 0
-    assert await retention.empty_closed_requests(closed + timedelta(days=366)) == 1
+    assert await retention.empty_closed_requests(closed + timedelta(days=366)) == 2
 
     posts = [m.text for m in messenger.messages if m.chat_id == ADMIN_CHAT]
     assert not any("Kerkstraat" in text or "Ms Bakker" in text for text in posts), posts
@@ -302,6 +308,9 @@ async def test_closed_requests_lose_the_persons_words_after_request_days(
         assert (emptied.status, emptied.type) == ("done", "question")
         assert emptied.account_id is None and emptied.contact is None
         assert await uow.requests.thread(emptied.id) == []
+        mailed = await uow.requests.by_number(by_mail)
+        assert mailed is not None and mailed.contact is None
+        assert await uow.requests.thread(mailed.id) == []
         kept = await uow.requests.by_number(still_open)
         assert kept is not None and kept.account_id is not None
         assert len(await uow.requests.thread(kept.id)) == 1
