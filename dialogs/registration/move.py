@@ -63,15 +63,15 @@ class MoveFlow:
             ctx._("🔑 Which e-mail address is on your profile?")
             + "\n"
             + ctx._(
-                "For a child under 16 it is the parent's address. I'll send a link there; the "
+                "For a child under {age} it is the parent's address. I'll send a link there; the "
                 "password is typed on its page, never in the chat."
-            ),
+            ).format(age=ctx.settings.fields.consent_age),
             keyboard([ctx.button(ctx._("⬅️ Back"), CODE, "back")]),
         )
 
     async def on_button(self, ctx: Context, payload: Payload) -> None:
         match payload.action:
-            case "ask" if ctx.account is None or not await ctx.uow.accounts.in_use(ctx.account.id):
+            case "ask" if not await self._busy(ctx):
                 ctx.answer()
                 await self.offer(ctx)
             case "ask":

@@ -6,6 +6,8 @@ from __future__ import annotations
 import html
 from datetime import timedelta
 
+from dialogs.payload import Payload
+from dialogs.registration import move
 from tests.bot.web.test_pages import Site, body, db_site, link_in, site
 
 __all__ = ["db_site", "site"]  # fixtures of the web pages, shared with test_pages
@@ -172,3 +174,45 @@ async def test_a_chat_that_signed_up_meanwhile_cannot_take_the_profile(site: Sit
         assert account is not None and (await uow.people.own(account.id)) is not None
     await other.send("/start")
     assert "Anna" in other.last_text
+
+
+async def test_a_begun_sign_up_gives_way_and_a_profile_does_not(site: Site) -> None:
+    await zoe_with_password(site)
+    seen: set[str] = set()
+    await move_links(site, seen)
+    chat = ChatDriver(
+        site.services.engine,
+        user_id=5_570_008,
+        language_code="en",
+        messenger=site.services.messenger,
+    )
+    # "I already have a profile" as an old "Who is chatting?" message in Telegram still shows it.
+    old_button = site.services.engine.codec.encode(
+        Payload(flow=move.CODE, action="ask"), user_id=chat.user.id
+    )
+    await chat.send("/start")
+    await chat.press("young person")
+    await chat.send("Sam")  # a sign-up begun
+    await chat.press_data(old_button, 1)  # and left for the move
+    await chat.send("zoe@example.nl")
+    assert chat.last_text.startswith(ASKED)
+    assert len(await move_links(site, seen)) == 1
+    async with site.services.db.unit_of_work() as uow:
+        account = await uow.accounts.by_telegram(chat.user.id)
+        assert account is not None and await uow.people.own(account.id) is None  # it gave way
+    # Signed up after all: the old button now says no, and nothing is mailed.
+    await chat.send("/start")
+    await chat.press("young person")
+    await chat.send("Sam")
+    await chat.press("16")
+    await chat.send("sam@example.nl")
+    await chat.send("de Boer")
+    await chat.send("Dorpsstraat 2, Ede")
+    await chat.press("2 to 4")
+    await chat.press("Yes, sign me up")
+    await chat.press_data(old_button, 1)
+    assert chat.messenger.answers[-1][1] == (
+        "This chat already has a profile. To bring another one here, first delete this one "
+        "with /forget."
+    )
+    assert await move_links(site, seen) == []
