@@ -107,6 +107,45 @@ def apologies(translator: Translator) -> set[str]:
     return {translator.texts(locale).gettext(APOLOGY) for locale in ("nl", "en")}
 
 
+async def walk(services: Services, start: str, seed: int, steps_to_take: int = STEPS) -> None:
+    """One seeded walk from ``start``; fails naming the seed and the last steps."""
+    rnd = random.Random(f"{start}:{seed}")
+    chat = await STARTS[start](services, 9_900_000 + seed, rnd.choice(["nl", "en"]))
+    sorry = apologies(services.translator)
+    steps: list[str] = []
+    for _ in range(steps_to_take):
+        pressable = [
+            (message, button.data)
+            for message in chat.mine()
+            for row in message.keyboard or ()
+            for button in row
+            if button.data is not None
+        ]
+        newest = [p for p in pressable if p[0] is chat.mine()[-1]] or pressable[-4:]
+        roll = rnd.random()
+        answers = len(chat.messenger.answers)
+        before = len(chat.messenger.messages)
+        if pressable and roll < 0.6:
+            message, data = rnd.choice(newest if roll < 0.5 else pressable)
+            steps.append(f"press {data[:24]} on #{message.message_id}")
+            await chat.press_data(data, message.message_id)
+            assert len(chat.messenger.answers) == answers + 1, steps[-12:]
+        elif roll < 0.9:
+            text = rnd.choice(TYPED)
+            steps.append(f"type {text[:24]!r}")
+            await chat.send(text)
+        else:
+            command = rnd.choice(COMMANDS)
+            steps.append(command)
+            await chat.send(command)
+        shown = [m.text for m in chat.messenger.messages[before:]] + [
+            a[1] or "" for a in chat.messenger.answers[answers:]
+        ]
+        assert not any(line in text for text in shown for line in sorry), (
+            f"{start}, seed {seed}: a handler failed after {steps[-12:]}"
+        )
+
+
 @pytest.mark.parametrize("seed", [1, 2])
 @pytest.mark.parametrize("start", list(STARTS))
 async def test_a_random_walk_never_crashes_a_handler(
@@ -114,41 +153,30 @@ async def test_a_random_walk_never_crashes_a_handler(
 ) -> None:
     services = await build_services(make_settings(admin_ids=frozenset({PLATFORM})))
     try:
-        rnd = random.Random(f"{start}:{seed}")
-        chat = await STARTS[start](services, 9_900_000 + seed, rnd.choice(["nl", "en"]))
-        sorry = apologies(services.translator)
-        steps: list[str] = []
-        for _ in range(STEPS):
-            pressable = [
-                (message, button.data)
-                for message in chat.mine()
-                for row in message.keyboard or ()
-                for button in row
-                if button.data is not None
-            ]
-            newest = [p for p in pressable if p[0] is chat.mine()[-1]] or pressable[-4:]
-            roll = rnd.random()
-            answers = len(chat.messenger.answers)
-            before = len(chat.messenger.messages)
-            if pressable and roll < 0.6:
-                message, data = rnd.choice(newest if roll < 0.5 else pressable)
-                steps.append(f"press {data[:24]} on #{message.message_id}")
-                await chat.press_data(data, message.message_id)
-                assert len(chat.messenger.answers) == answers + 1, steps[-12:]
-            elif roll < 0.9:
-                text = rnd.choice(TYPED)
-                steps.append(f"type {text[:24]!r}")
-                await chat.send(text)
-            else:
-                command = rnd.choice(COMMANDS)
-                steps.append(command)
-                await chat.send(command)
-            shown = [m.text for m in chat.messenger.messages[before:]] + [
-                a[1] or "" for a in chat.messenger.answers[answers:]
-            ]
-            assert not any(line in text for text in shown for line in sorry), (
-                f"{start}, seed {seed}: a handler failed after {steps[-12:]}"
-            )
+        await walk(services, start, seed)
+    finally:
+        await services.close()
+
+
+@pytest.mark.parametrize("start", ["teen with a result", "parent of two"])
+async def test_a_random_walk_on_every_backend(
+    start: str,
+    make_settings: Callable[..., Settings],
+    database_url: str,
+    state_backend: str | None,
+    request: pytest.FixtureRequest,
+) -> None:
+    """Shorter walks on PostgreSQL and Redis too: their locking and state code differ."""
+    overrides: dict[str, object] = {
+        "database_url": database_url,
+        "redis_url": state_backend,
+        "admin_ids": frozenset({PLATFORM}),
+    }
+    if state_backend is not None:
+        overrides["redis_prefix"] = request.getfixturevalue("redis_prefix")
+    services = await build_services(make_settings(**overrides))
+    try:
+        await walk(services, start, seed=3, steps_to_take=100)
     finally:
         await services.close()
 
