@@ -300,8 +300,7 @@ class OrganisationFlow:
     async def _ask_parent(self, ctx: Context, organisation: Organisation, own: Profile) -> None:
         """Under 16: the parent's yes comes by e-mail, as it did at registration."""
         assert ctx.account is not None and own.email is not None
-        await ctx.uow.links.revoke(own.id, LinkPurpose.ORG_CONSENT, because=LinkProblem.REPLACED)
-        token = await ctx.uow.links.create(
+        token = await ctx.uow.links.renew(
             person_id=own.id,
             purpose=LinkPurpose.ORG_CONSENT,
             locale=ctx.locale,

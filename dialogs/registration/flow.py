@@ -37,7 +37,6 @@ from dialogs.registration.fields import (
 from dialogs.registration.steps import FIELD_OF, Step, following, previous, steps_for
 from storage.accounts import Account
 from storage.consents import ConsentScope, GivenBy, Method
-from storage.links import LinkProblem
 from storage.models import LinkPurpose, ProfileStatus, Role
 from storage.people import Profile
 
@@ -70,8 +69,7 @@ async def mail_parent_consent(ctx: Context, profile: Profile) -> None:
     """
     assert profile.email is not None and profile.age is not None
     settings = ctx.settings
-    await ctx.uow.links.revoke(profile.id, LinkPurpose.CONSENT, because=LinkProblem.REPLACED)
-    token = await ctx.uow.links.create(
+    token = await ctx.uow.links.renew(
         person_id=profile.id,
         purpose=LinkPurpose.CONSENT,
         locale=ctx.locale,
@@ -100,8 +98,7 @@ async def mail_password_link(ctx: Context, profile: Profile, *, again: bool = Fa
     """
     if profile.email is None:
         return False
-    await ctx.uow.links.revoke(profile.id, LinkPurpose.PASSWORD, because=LinkProblem.REPLACED)
-    token = await ctx.uow.links.create(
+    token = await ctx.uow.links.renew(
         person_id=profile.id,
         purpose=LinkPurpose.PASSWORD,
         locale=ctx.locale,

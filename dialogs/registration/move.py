@@ -119,8 +119,7 @@ class MoveFlow:
             # language of whoever asked.
             owner = await ctx.uow.accounts.by_id(profile.account_id)
             texts = ctx.translator.texts(owner.locale if owner else None)
-            await ctx.uow.links.revoke(profile.id, LinkPurpose.MOVE, because=LinkProblem.REPLACED)
-            token = await ctx.uow.links.create(
+            token = await ctx.uow.links.renew(
                 person_id=profile.id,
                 purpose=LinkPurpose.MOVE,
                 locale=texts.locale,
