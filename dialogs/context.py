@@ -72,6 +72,14 @@ def personal_messages(state: ConversationState) -> list[PersonalMessage]:
     ]
 
 
+def keep_personal_messages(state: ConversationState, entries: Sequence[PersonalMessage]) -> None:
+    """Store ``entries`` as the remembered personal messages (none: the key goes)."""
+    if entries:
+        state.data[PERSONAL_KEY] = [entry.stored() for entry in entries]
+    else:
+        state.data.pop(PERSONAL_KEY, None)
+
+
 def fresh_state(now: datetime) -> ConversationState:
     """An idle state whose screen counter is above any screen drawn before it was lost.
 

@@ -28,7 +28,6 @@ import structlog
 
 from dialogs.context import (
     MISSES_KEY,
-    PERSONAL_KEY,
     SHARED_USER,
     Audience,
     CommandHandler,
@@ -38,6 +37,7 @@ from dialogs.context import (
     PersonalMessage,
     Recoverable,
     fresh_state,
+    keep_personal_messages,
     person_tag,
     personal_messages,
 )
@@ -91,10 +91,7 @@ def remember_personal(state: ConversationState, delivered: list[Delivered], *, n
         if item.message_id is not None and getattr(effect, "personal", False):
             about: tuple[str, ...] = getattr(effect, "about", ())
             kept.append(PersonalMessage(item.message_id, int(now), about))
-    if kept:
-        state.data[PERSONAL_KEY] = [entry.stored() for entry in kept[-PERSONAL_KEPT_COUNT:]]
-    else:
-        state.data.pop(PERSONAL_KEY, None)
+    keep_personal_messages(state, kept[-PERSONAL_KEPT_COUNT:])
 
 
 def mark_personal(

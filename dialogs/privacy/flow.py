@@ -16,7 +16,13 @@ from babel.lists import format_list
 
 from dialogs.assessment.catalog import ContentCatalog, translate
 from dialogs.assessment.content import Band
-from dialogs.context import PERSONAL_KEY, Context, keyboard, person_tag, personal_messages
+from dialogs.context import (
+    Context,
+    keep_personal_messages,
+    keyboard,
+    person_tag,
+    personal_messages,
+)
 from dialogs.effects import Delete, SendDocument
 from dialogs.i18n import N_, Texts
 from dialogs.markup import escape
@@ -449,7 +455,7 @@ class PrivacyFlow:
         going = [entry for entry in remembered if tag is None or tag in entry.about]
         ctx.effects.extend(Delete(ctx.chat_id, entry.message_id) for entry in going)
         if tag is not None and going:
-            ctx.state.data[PERSONAL_KEY] = [e.stored() for e in remembered if e not in going]
+            keep_personal_messages(ctx.state, [e for e in remembered if e not in going])
         return bool(going)
 
     async def _paused(self, ctx: Context, account_id: uuid.UUID, holds: list[int]) -> None:
