@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 if TYPE_CHECKING:
     from bot.services import Services
 
-Phase = Literal["echo", "bot"]
+Phase = Literal["echo", "floor", "bot"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,7 +237,7 @@ def _time_chart(counters: Counters, *, stub: bool) -> None:
     flow.style_chart = timed  # type: ignore[attr-defined]
 
 
-# --- the two bots ------------------------------------------------------------------------------
+# --- the three bots ----------------------------------------------------------------------------
 
 
 async def run_echo(config: BotConfig, stop: asyncio.Event, counters: Counters) -> None:
@@ -257,6 +257,78 @@ async def run_echo(config: BotConfig, stop: asyncio.Event, counters: Counters) -
         usage: Counter[str] = Counter(updates=1)
         usage["handle_seconds"] += time.perf_counter() - started  # type: ignore[assignment]
         counters.finish("TextSent", usage)
+
+    polling = asyncio.create_task(
+        dispatcher.start_polling(bot, handle_signals=False, polling_timeout=1)
+    )
+    await _until_stopped(polling, stop, dispatcher.stop_polling)
+
+
+FLOOR_QUESTIONS: Final = 14
+FLOOR_TEXT: Final = (
+    "<b>Question {number} of {total}</b>\n\n"
+    "It is a free afternoon and the sun is out. What would you like to do most?"
+)
+FLOOR_ANSWERS: Final = (
+    "🌳 Explore the woods",
+    "🔨 Build a hut",
+    "⚽ Play a game with friends",
+    "🎭 Make up a story and play it",
+)
+
+
+async def run_floor(config: BotConfig, stop: asyncio.Event, counters: Counters) -> None:
+    """The floor of the quiz: bare aiogram 3 making the Bot API calls of a quiz press, nothing else.
+
+    ``/start`` shows question 1; a press answers the button and edits the message into the next
+    question with its four buttons, as the real bot does for an answer (answerCallbackQuery +
+    editMessageText), with no state, storage or texts to look up. No bot that makes those two
+    calls per press can be faster than this one, so bot/floor says how much the rest costs and
+    floor/echo how far the calls alone let any such bot come.
+    """
+    from aiogram import Bot, Dispatcher, F
+    from aiogram.client.default import DefaultBotProperties
+    from aiogram.client.session.aiohttp import AiohttpSession
+    from aiogram.client.telegram import TelegramAPIServer
+    from aiogram.types import (
+        CallbackQuery,
+        InaccessibleMessage,
+        InlineKeyboardButton,
+        InlineKeyboardMarkup,
+        Message,
+    )
+
+    bot = Bot(
+        config.token,
+        session=AiohttpSession(api=TelegramAPIServer.from_base(config.api_url)),
+        default=DefaultBotProperties(parse_mode="HTML"),
+    )
+    dispatcher = Dispatcher()
+
+    def question(number: int) -> tuple[str, InlineKeyboardMarkup]:
+        rows = [
+            [InlineKeyboardButton(text=label, callback_data=f"v1:q:{number}:{i}")]
+            for i, label in enumerate(FLOOR_ANSWERS)
+        ]
+        text = FLOOR_TEXT.format(number=number, total=FLOOR_QUESTIONS)
+        return text, InlineKeyboardMarkup(inline_keyboard=rows)
+
+    @dispatcher.message(F.text == "/start")
+    async def start(message: Message) -> None:
+        text, markup = question(1)
+        await message.answer(text, reply_markup=markup)
+
+    @dispatcher.callback_query()
+    async def press(query: CallbackQuery) -> None:
+        started = time.perf_counter()
+        await query.answer()
+        number = int((query.data or "v1:q:1:0").split(":")[2])
+        if query.message is not None and not isinstance(query.message, InaccessibleMessage):
+            text, markup = question(number % FLOOR_QUESTIONS + 1)
+            await query.message.edit_text(text, reply_markup=markup)
+        usage: Counter[str] = Counter(updates=1)
+        usage["handle_seconds"] += time.perf_counter() - started  # type: ignore[assignment]
+        counters.finish("ButtonPressed", usage)
 
     polling = asyncio.create_task(
         dispatcher.start_polling(bot, handle_signals=False, polling_timeout=1)
@@ -307,7 +379,10 @@ def serve(config: BotConfig, conn: Connection) -> None:
     """Entry point of the bot process (``multiprocessing`` spawn target)."""
     pin_to(config.cpu)
     try:
-        asyncio.run(_serve(config, conn))
+        from bot.lifecycle import new_event_loop  # the loop of `playbot run`, for all three bots
+
+        with asyncio.Runner(loop_factory=new_event_loop) as runner:
+            runner.run(_serve(config, conn))
     except BaseException:
         with contextlib.suppress(OSError):
             conn.send({"error": traceback.format_exc()})
@@ -330,9 +405,10 @@ async def _serve(config: BotConfig, conn: Connection) -> None:
     if config.phase == "bot":
         run = await run_real_bot(config, stop, counters)
     else:
+        baseline = run_echo if config.phase == "echo" else run_floor
 
         def run() -> Awaitable[None]:
-            return run_echo(config, stop, counters)
+            return baseline(config, stop, counters)
 
     _tune_gc()
     cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None

@@ -291,6 +291,15 @@ class Driver:
             return await chat.exchange("answer", chat.press(message_id, data), expect)
         return await chat.exchange("finish", chat.press(message_id, data), shows_result)
 
+    async def floor(self, chat: Chat) -> None:
+        """Press the first answer of the current question, again and again (the floor bot)."""
+        first = contains("Question 1 of", with_buttons=True)
+        await chat.exchange("prepare", chat.say("/start"), first)
+        while self.running:
+            message_id, number, total, data = chat.current_question()
+            expect = contains(f"Question {number % total + 1} of {total}", with_buttons=True)
+            self.samples.append(await chat.exchange("answer", chat.press(message_id, data), expect))
+
     async def quiz(self, chat: Chat) -> None:
         """Loop the quiz: answer with the first button each time; /retake after the result."""
         first = contains("Question 1 of", with_buttons=True)

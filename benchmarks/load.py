@@ -1,11 +1,13 @@
-"""Load benchmark: the real bot on Redis + PostgreSQL beside a bare aiogram echo bot, same run.
+"""Load benchmark: the real bot on Redis + PostgreSQL beside two bare aiogram bots, same run.
 
     .venv/bin/python -m benchmarks.load [--users 50] [--seconds 20] [--json report.json]
 
-Two phases, each with a fresh fake Bot API server (all tokens on one fake share one update
+Three phases, each with a fresh fake Bot API server (all tokens on one fake share one update
 stream) and a fresh bot process:
 
 * ``echo``: bare aiogram 3, one handler answering the text; users send text messages;
+* ``floor``: bare aiogram 3 making a quiz press's two Bot API calls (answer the button, edit the
+  question) and nothing else; users press the first answer again and again;
 * ``bot``: the real bot (``build_services`` + ``run_aiogram``) on a fresh PostgreSQL database and a
   private Redis key prefix; users sign up (not measured), then loop the quiz (measured).
 
@@ -40,7 +42,7 @@ from benchmarks.driver import Driver
 from benchmarks.system import ServerCpu, core_busy, core_times
 
 TOKEN: Final = "123456:BENCH-token"
-PHASES: Final[tuple[Phase, ...]] = ("echo", "bot")
+PHASES: Final[tuple[Phase, ...]] = ("echo", "floor", "bot")
 BOT_CPU: Final = 0
 DRIVER_CPU: Final = 1
 TARGET_RATIO: Final = 0.5
@@ -57,7 +59,7 @@ class Options:
     warmup: float = 2.0
     quiet_ms: float = 5.0
     timeout: float = 30.0
-    phases: tuple[Phase, ...] = ("echo", "bot")
+    phases: tuple[Phase, ...] = PHASES
     redis_url: str = "redis://127.0.0.1:6379/0"
     postgres_url: str = "postgresql://postgres@127.0.0.1:5432/postgres"
     log_level: str = "INFO"
@@ -330,7 +332,7 @@ async def run_phase(
                     raise BotFailed(f"sign-up failed: {dict(driver.errors)} {driver.timeouts=}")
             start_at = time.monotonic() + options.warmup
             driver.stop_at = start_at + options.seconds
-            scenario = driver.echo if phase == "echo" else driver.quiz
+            scenario = {"echo": driver.echo, "floor": driver.floor, "bot": driver.quiz}[phase]
             users = asyncio.create_task(driver.run(chats, scenario))
             say(f"  {phase}: {options.warmup:g} s warm-up, {options.seconds:g} s measured...")
             await _sleep_until(start_at)
@@ -429,8 +431,14 @@ def targets(report: dict[str, Any]) -> dict[str, Any]:
         return {}
     bot, echo = phases["bot"], phases["echo"]
     ratio = bot["updates_per_second"] / echo["updates_per_second"]
+    floor = phases.get("floor")
     return {
         "throughput_ratio": ratio,
+        # What the quiz's two Bot API calls per press allow any bot, and what the rest costs.
+        "floor_ratio": floor["updates_per_second"] / echo["updates_per_second"] if floor else None,
+        "bot_floor_ratio": bot["updates_per_second"] / floor["updates_per_second"]
+        if floor
+        else None,
         # The same comparison from CPU per update: barely moved by other work on the machine.
         "cpu_cost_ratio": echo["bot_cpu_ms_per_update"] / bot["bot_cpu_ms_per_update"],
         "throughput_ratio_met": ratio >= TARGET_RATIO,
@@ -521,6 +529,14 @@ def render(report: dict[str, Any]) -> str:
             f"throughput bot/echo = {checks['throughput_ratio']:.3f}  (target >= {TARGET_RATIO}):"
             f" {verdict(checks['throughput_ratio_met'])}"
             f"  [from CPU per update: {checks['cpu_cost_ratio']:.3f}]",
+        ]
+        if checks.get("floor_ratio") is not None:
+            lines += [
+                f"  floor/echo = {checks['floor_ratio']:.3f}: the most a bot making the quiz's"
+                " two Bot API calls per press reaches, with nothing else to do",
+                f"  bot/floor = {checks['bot_floor_ratio']:.3f}: the real bot against that floor",
+            ]
+        lines += [
             f"Redis round trips / update = {bot['redis_round_trips_per_update']:.2f}"
             f"  (target <= {TARGET_REDIS:g}): {verdict(checks['redis_round_trips_met'])}",
             f"SQL transactions / update = {bot['sql_transactions_per_update']:.2f}"
@@ -552,7 +568,7 @@ def parse(argv: Sequence[str] | None = None) -> Options:
     )
     parser.add_argument("--timeout", type=float, default=defaults.timeout, help="s per update")
     parser.add_argument(
-        "--phases", default=",".join(defaults.phases), help="comma-separated: echo,bot"
+        "--phases", default=",".join(defaults.phases), help="comma-separated: echo,floor,bot"
     )
     parser.add_argument("--redis-url", default=defaults.redis_url)
     parser.add_argument(
@@ -574,7 +590,7 @@ def parse(argv: Sequence[str] | None = None) -> Options:
     names = [p.strip() for p in args.phases.split(",") if p.strip()]
     phases: tuple[Phase, ...] = tuple(p for p in PHASES if p in names)
     if not phases or len(phases) != len(set(names)):
-        parser.error("--phases takes echo, bot or echo,bot")
+        parser.error("--phases takes a comma-separated choice of echo, floor and bot")
     if args.users < 1 or args.seconds <= 0 or args.warmup < 0:
         parser.error("--users must be >= 1, --seconds > 0 and --warmup >= 0")
     return Options(
@@ -622,6 +638,9 @@ async def benchmark(options: Options) -> dict[str, Any]:
         )
         if "echo" in options.phases:
             report["phases"]["echo"] = await run_phase("echo", options, base)
+        if "floor" in options.phases:
+            floor = replace(base, phase="floor", log_file=str(Path(scratch) / "floor.log"))
+            report["phases"]["floor"] = await run_phase("floor", options, floor)
         if "bot" in options.phases:
             name = f"playbot_bench_{os.getpid()}_{secrets.token_hex(3)}"
             prefix = f"pbbench-{os.getpid()}-{secrets.token_hex(3)}"

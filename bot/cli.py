@@ -15,7 +15,7 @@ import structlog
 import typer
 
 from bot.config import ConfigError, Runtime, Settings, load_settings
-from bot.lifecycle import running
+from bot.lifecycle import new_event_loop, running
 from bot.logs import setup_logging
 from bot.runtimes.terminal import html_to_plain
 from bot.services import Services, build_services, key_file_of, load_keys, open_database
@@ -85,7 +85,8 @@ class _Refused(Exception):
 
 def _run_async(main: Callable[[], Awaitable[T]]) -> T:
     try:
-        return asyncio.run(main())  # type: ignore[arg-type]
+        with asyncio.Runner(loop_factory=new_event_loop) as runner:
+            return runner.run(main())  # type: ignore[arg-type]
     except ConfigError as exc:
         raise fail(str(exc)) from None
     except _Refused as exc:

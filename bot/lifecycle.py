@@ -17,6 +17,20 @@ from bot.web.pages import start_web
 log = structlog.get_logger(__name__)
 
 
+def new_event_loop() -> asyncio.AbstractEventLoop:
+    """The event loop every ``playbot`` command runs on: uvloop where it is installed.
+
+    uvloop (libuv) is a drop-in loop for asyncio; under load it takes about 5 % less CPU per
+    update than asyncio's own (``make bench``). It is not built for Windows; there, and wherever
+    it is missing, asyncio's loop serves the same code.
+    """
+    try:
+        import uvloop
+    except ImportError:  # Windows
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()
+
+
 @contextlib.asynccontextmanager
 async def running(settings: Settings, *, jobs: bool = True) -> AsyncIterator[Services]:
     """Services with the web server and the jobs running; everything stops on exit."""
