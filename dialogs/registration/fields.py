@@ -218,25 +218,29 @@ def clean_name(text: str, *, limit: int) -> str | Problem:
 
 
 TOO_OLD: Final = N_("The quiz is for ages {min} to {max}, so {age} is too old for it.")
+TOO_YOUNG: Final = N_("The quiz is for ages {min} to {max}, so {age} is a bit young for it.")
+NOT_AN_AGE: Final = N_("Please type a number from {min} to {max}.")
 
 
 def clean_age(text: str, *, rules: FieldRules) -> int | Problem:
     """A whole number of years within the supported range; ``12``, ``12 jaar`` and ``12 years``.
 
-    An age above the range is its own problem (``TOO_OLD``): asking again would not help.
+    An age above the range is its own problem (``TOO_OLD``): asking again would not help. An age
+    below it says the quiz's ages too (``TOO_YOUNG``), so a parent of a younger child knows why
+    the question comes back. The texts fit both a child asked for their age and a parent asked
+    for their child's: the question itself is shown again right after.
     """
     match = _AGE.match(text)
-    out_of_range = Problem(
-        N_("Please type your age as a number from {min} to {max}."),
-        {"min": rules.min_age, "max": rules.max_age},
-    )
+    limits = {"min": rules.min_age, "max": rules.max_age}
     if match is None:
-        return out_of_range
+        return Problem(NOT_AN_AGE, limits)
     age = int(match.group(1))
     if age > rules.max_age and age < 130:
-        return Problem(TOO_OLD, {"min": rules.min_age, "max": rules.max_age, "age": age})
+        return Problem(TOO_OLD, {**limits, "age": age})
+    if 0 < age < rules.min_age:
+        return Problem(TOO_YOUNG, {**limits, "age": age})
     if not rules.min_age <= age <= rules.max_age:
-        return out_of_range
+        return Problem(NOT_AN_AGE, limits)
     return age
 
 

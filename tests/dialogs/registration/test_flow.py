@@ -166,7 +166,7 @@ async def test_bad_names_are_asked_again_and_nothing_is_stored(
 
 @pytest.mark.parametrize(
     "text",
-    ["twelve", "5", "-3", "12.5", "1e3", "<b>12</b>", "12; DROP TABLE", "🔟", "x" * 4000],
+    ["twelve", "0", "-3", "12.5", "1e3", "<b>12</b>", "12; DROP TABLE", "🔟", "x" * 4000],
 )
 async def test_bad_ages_are_asked_again(embedded: Services, text: str) -> None:
     chat = ChatDriver(embedded.engine, language_code="en")
@@ -174,7 +174,7 @@ async def test_bad_ages_are_asked_again(embedded: Services, text: str) -> None:
     await chat.press("young person")
     await chat.send("Zoë")
     await chat.send(text)
-    assert chat.texts()[-2] == "Please type your age as a number from 6 to 16."
+    assert chat.texts()[-2] == "Please type a number from 6 to 16."
     assert chat.last_text.startswith("How old are you, Zoë?")
     profile = await own_profile(embedded, chat)
     assert profile is not None and profile.age is None
@@ -387,3 +387,24 @@ async def test_a_parent_who_types_a_too_high_age_for_a_child_may_correct_it(
     assert "61 is too old" in chat.texts()[-2]
     await chat.press("8")  # asked again, and it goes on
     assert "Tim" in chat.last_text
+
+
+async def test_a_parent_who_types_a_wrong_age_for_a_child_is_not_told_about_their_own_age(
+    embedded: Services,
+) -> None:
+    chat = ChatDriver(embedded.engine, language_code="en")
+    await chat.send("/start")
+    await chat.press("parent or guardian")
+    for answer in ("Anna", "Jansen", "anna@example.nl", "Kerkstraat 1, Zwolle"):
+        await chat.send(answer)
+    await chat.press("I agree, sign me up")
+    await chat.press("Add a child")
+    await chat.send("Tim")
+    await chat.send("eight")
+    assert chat.texts()[-2] == "Please type a number from 6 to 16."
+    await chat.send("4")  # a younger brother: the parent learns why it is asked again
+    assert chat.texts()[-2] == "The quiz is for ages 6 to 16, so 4 is a bit young for it."
+    assert chat.last_text.startswith("How old is Tim?")
+    assert all("your age" not in text for text in chat.texts())
+    await chat.send("8")
+    assert "Tim" in chat.last_text and "How old" not in chat.last_text
