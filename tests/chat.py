@@ -78,6 +78,14 @@ class ChatDriver:
             )
         )
 
+    async def sign_up_as_parent(self) -> None:
+        """Sign up as the parent Anna Jansen (an English chat); ends where a child is added."""
+        await self.send("/start")
+        await self.press("parent or guardian")
+        for answer in ("Anna", "Jansen", "anna@example.nl", "Kerkstraat 1, Zwolle"):
+            await self.send(answer)
+        await self.press("I agree, sign me up")
+
     def mine(self) -> list[Sent]:
         """Messages in this person's chat (others may share the messenger)."""
         return [m for m in self.messenger.messages if m.chat_id == self.user.id]

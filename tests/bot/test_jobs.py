@@ -163,11 +163,7 @@ async def test_a_purged_draft_leaves_no_account_no_outbox_row_and_no_mail_copy(
 
 async def test_a_purged_childs_draft_keeps_the_parents_account(services: Services) -> None:
     parent = ChatDriver(services.engine, user_id=9_400_007, language_code="en")
-    await parent.send("/start")
-    await parent.press("parent or guardian")
-    for answer in ("Anna", "Jansen", "anna@example.nl", "Kerkstraat 1, Zwolle"):
-        await parent.send(answer)
-    await parent.press("I agree, sign me up")
+    await parent.sign_up_as_parent()
     await parent.press("Add a child")
     await parent.send("Mila")
     later = services.engine.clock() + timedelta(days=31)

@@ -34,11 +34,7 @@ def body(message: EmailMessage) -> str:
 
 async def parent_with_noor_and_tim(services: Services) -> ChatDriver:
     parent = ChatDriver(services.engine, user_id=7_400_001, language_code="en")
-    await parent.send("/start")
-    await parent.press("parent or guardian")
-    for answer in ("Anna", "Jansen", "anna@example.nl", "Kerkstraat 1, Zwolle"):
-        await parent.send(answer)
-    await parent.press("I agree, sign me up")
+    await parent.sign_up_as_parent()
     for name, age in (("Noor", "8"), ("Tim", "11")):
         await parent.press("Add")
         await parent.send(name)

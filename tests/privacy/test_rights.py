@@ -200,11 +200,7 @@ async def test_erasure_interrupted_then_run_again_then_twice(
 
 async def test_parent_erases_one_child(embedded: Services) -> None:
     parent = ChatDriver(embedded.engine, user_id=7_300_001, language_code="en")
-    await parent.send("/start")
-    await parent.press("parent or guardian")
-    for answer in ("Anna", "Jansen", "anna@example.nl", "Kerkstraat 1, Zwolle"):
-        await parent.send(answer)
-    await parent.press("I agree, sign me up")
+    await parent.sign_up_as_parent()
     for name, age in (("Tim", "8"), ("Mila", "11")):
         await parent.press("Add")
         await parent.send(name)

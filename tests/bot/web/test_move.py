@@ -162,11 +162,7 @@ async def test_a_chat_that_signed_up_meanwhile_cannot_take_the_profile(site: Sit
     await move_links(site, seen)
     other = await ask_to_move(site, 5_570_007, "zoe@example.nl")
     [path] = await move_links(site, seen)
-    await other.send("/start")
-    await other.press("parent or guardian")
-    for answer in ("Anna", "Jansen", "anna@example.nl", "Kerkstraat 1, Zwolle"):
-        await other.send(answer)
-    await other.press("I agree, sign me up")
+    await other.sign_up_as_parent()
     status, page = await post(site, path, SECRET)
     assert status == 410 and "can't take the profile any more" in page
     async with site.services.db.unit_of_work() as uow:

@@ -301,11 +301,7 @@ async def test_bad_passwords_are_explained(
     site: Site, password: str, repeat: str, problem: str
 ) -> None:
     chat = ChatDriver(site.services.engine, language_code="en")
-    await chat.send("/start")
-    await chat.press("parent or guardian")
-    for answer in ("Anna", "Jansen", "anna@example.nl", "Kerkstraat 1, Zwolle"):
-        await chat.send(answer)
-    await chat.press("I agree, sign me up")
+    await chat.sign_up_as_parent()
     [mail] = await site.send_mail()
     path = link_in(mail, "password")
     _, csrf = await site.form(path)

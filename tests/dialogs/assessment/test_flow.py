@@ -58,11 +58,7 @@ async def signed_up_teen(chat: ChatDriver, *, age: str = "13") -> None:
 
 
 async def parent_with_children(chat: ChatDriver, children: list[tuple[str, str]]) -> None:
-    await chat.send("/start")
-    await chat.press("parent or guardian")
-    for answer in ("Anna", "Jansen", "anna@example.nl", "Kerkstraat 1, Zwolle"):
-        await chat.send(answer)
-    await chat.press("I agree, sign me up")
+    await chat.sign_up_as_parent()
     for name, age in children:
         await chat.press("Add")
         await chat.send(name)

@@ -208,11 +208,7 @@ async def test_parent_links_one_child(bot: Services) -> None:
     _, admin_a, _ = await setup_orgs(bot)
     token = await new_link(admin_a)
     parent = ChatDriver(bot.engine, user_id=5_100_020, language_code="en")
-    await parent.send("/start")
-    await parent.press("parent or guardian")
-    for answer in ("Anna", "Jansen", "anna@example.nl", "Kerkstraat 1, Zwolle"):
-        await parent.send(answer)
-    await parent.press("I agree, sign me up")
+    await parent.sign_up_as_parent()
     for name, age in (("Tim", "8"), ("Mila", "11")):
         await parent.press("Add")
         await parent.send(name)

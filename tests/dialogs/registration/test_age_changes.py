@@ -296,11 +296,7 @@ async def test_while_waiting_edit_offers_only_what_is_kept_before_the_yes(
 
 async def test_a_parent_is_not_offered_an_age_or_hours_outside(embedded: Services) -> None:
     chat = ChatDriver(embedded.engine, language_code="en")
-    await chat.send("/start")
-    await chat.press("parent or guardian")
-    for answer in ("Anna", "Jansen", "anna@example.nl", "Kerkstraat 1, Zwolle"):
-        await chat.send(answer)
-    await chat.press("I agree, sign me up")
+    await chat.sign_up_as_parent()
     await chat.send("/edit")
     labels = [b.text for row in chat.mine()[-1].keyboard or () for b in row]
     assert labels == [

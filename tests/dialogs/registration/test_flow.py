@@ -376,11 +376,7 @@ async def test_a_parent_who_types_a_too_high_age_for_a_child_may_correct_it(
     embedded: Services,
 ) -> None:
     chat = ChatDriver(embedded.engine, language_code="en")
-    await chat.send("/start")
-    await chat.press("parent or guardian")
-    for answer in ("Anna", "Jansen", "anna@example.nl", "Kerkstraat 1, Zwolle"):
-        await chat.send(answer)
-    await chat.press("I agree, sign me up")
+    await chat.sign_up_as_parent()
     await chat.press("Add a child")
     await chat.send("Tim")
     await chat.send("61")  # a slip of the finger
@@ -393,11 +389,7 @@ async def test_a_parent_who_types_a_wrong_age_for_a_child_is_not_told_about_thei
     embedded: Services,
 ) -> None:
     chat = ChatDriver(embedded.engine, language_code="en")
-    await chat.send("/start")
-    await chat.press("parent or guardian")
-    for answer in ("Anna", "Jansen", "anna@example.nl", "Kerkstraat 1, Zwolle"):
-        await chat.send(answer)
-    await chat.press("I agree, sign me up")
+    await chat.sign_up_as_parent()
     await chat.press("Add a child")
     await chat.send("Tim")
     await chat.send("eight")
