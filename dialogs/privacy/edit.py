@@ -49,8 +49,8 @@ from dialogs.registration.fields import (
     clean_name,
     email_label,
 )
-from dialogs.registration.flow import CODE as REGISTRATION
 from dialogs.registration.flow import mail_parent_consent, mail_password_link
+from dialogs.registration.steps import CODE as REGISTRATION
 from storage.consents import Consent, ConsentScope, GivenBy
 from storage.links import LinkProblem
 from storage.models import LinkPurpose, ProfileStatus, Role

@@ -34,7 +34,7 @@ from dialogs.registration.fields import (
     clean_name,
     email_label,
 )
-from dialogs.registration.steps import FIELD_OF, Step, following, previous, steps_for
+from dialogs.registration.steps import CODE, FIELD_OF, Step, following, previous, steps_for
 from storage.accounts import Account
 from storage.consents import ConsentScope, GivenBy, Method
 from storage.models import LinkPurpose, ProfileStatus, Role
@@ -42,7 +42,6 @@ from storage.people import Profile
 
 log = structlog.get_logger(__name__)
 
-CODE: Final = "reg"
 BACK: Final = N_("⬅️ Back")
 BRING_PROFILE: Final = N_("🔑 I already have a profile")
 SKIP: Final = N_("⏭️ Skip")

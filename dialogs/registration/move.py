@@ -23,6 +23,7 @@ from dialogs.i18n import N_, Texts, Translator
 from dialogs.payload import Payload
 from dialogs.registration import mails
 from dialogs.registration.fields import Problem, clean_email
+from dialogs.registration.steps import CODE as REGISTRATION
 from storage.links import Link, LinkProblem
 from storage.models import LinkPurpose, ProfileStatus
 from storage.state import StateStore
@@ -31,8 +32,6 @@ from storage.uow import UnitOfWork
 log = structlog.get_logger(__name__)
 
 CODE: Final = "mov"
-REGISTRATION: Final = "reg"
-"""The registration flow's code: Back goes to its "Who is chatting?"."""
 LINK_VALID: Final = timedelta(days=1)
 """A move link works one day: it hands a profile to whoever holds the chat that asked."""
 MAIL_EVERY: Final = timedelta(hours=1)

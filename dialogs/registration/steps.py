@@ -7,10 +7,15 @@ parent's answer by e-mail, the next question is simply the first one still to do
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Final
 
 from dialogs.registration.fields import FieldName, FieldRules
 from storage.models import Role
 from storage.people import Profile
+
+CODE: Final = "reg"
+"""The registration flow's code in button payloads and conversation states (here, not in
+``flow``, so that flows it imports, such as the move, can send a person back to it)."""
 
 
 class Step(StrEnum):
