@@ -26,6 +26,7 @@ from dialogs.registration.fields import Problem, clean_email
 from dialogs.registration.steps import CODE as REGISTRATION
 from storage.links import Link, LinkProblem
 from storage.models import LinkPurpose, ProfileStatus
+from storage.people import Profile
 from storage.state import StateStore
 from storage.uow import UnitOfWork
 
@@ -70,7 +71,7 @@ class MoveFlow:
 
     async def on_button(self, ctx: Context, payload: Payload) -> None:
         match payload.action:
-            case "ask" if not await self._busy(ctx):
+            case "ask" if not await self._busy(ctx, await self._own(ctx)):
                 ctx.answer()
                 await self.offer(ctx)
             case "ask":
@@ -88,13 +89,13 @@ class MoveFlow:
             ctx.say(ctx._(email.message).format(**email.params))
             await self.offer(ctx)
             return
-        if await self._busy(ctx):
-            ctx.go(None)
-            ctx.say(ctx._(BUSY_CHAT))
-            return
         account = ctx.account or await ctx.uow.accounts.ensure(ctx.user_id, locale=ctx.locale)
         ctx.account = account
         own = await ctx.uow.people.own(account.id)
+        if await self._busy(ctx, own):
+            ctx.go(None)
+            ctx.say(ctx._(BUSY_CHAT))
+            return
         if own is not None:  # a sign-up begun here and left for this: it would block the move
             await ctx.uow.people.delete(own.id)
         mailed = 0
@@ -152,12 +153,15 @@ class MoveFlow:
         await self.offer(ctx)
 
     @staticmethod
-    async def _busy(ctx: Context) -> bool:
+    async def _own(ctx: Context) -> Profile | None:
+        return await ctx.uow.people.own(ctx.account.id) if ctx.account is not None else None
+
+    @staticmethod
+    async def _busy(ctx: Context, own: Profile | None) -> bool:
         """Whether this chat's account holds something a move would have to throw away (a
-        begun sign-up does not count)."""
+        begun sign-up, ``own`` as a draft, does not count)."""
         if ctx.account is None:
             return False
-        own = await ctx.uow.people.own(ctx.account.id)
         draft = [own.id] if own is not None and own.status is ProfileStatus.DRAFT else []
         return await ctx.uow.accounts.in_use(ctx.account.id, besides=draft)
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from dialogs.payload import Payload
 from dialogs.registration import move
+from storage.models import ProfileStatus, Role
 from tests.bot.web.test_pages import Site, body, db_site, link_in, site
 
 __all__ = ["db_site", "site"]  # fixtures of the web pages, shared with test_pages
@@ -212,3 +213,25 @@ async def test_a_begun_sign_up_gives_way_and_a_profile_does_not(site: Site) -> N
         "with /forget."
     )
     assert await move_links(site, seen) == []
+
+
+async def test_a_chat_that_got_a_profile_while_asked_for_the_address_keeps_it(site: Site) -> None:
+    """Signed up meanwhile (say, a parent's yes arrived): typing the address mails nothing and
+    the profile stays."""
+    await zoe_with_password(site)
+    seen: set[str] = set()
+    await move_links(site, seen)
+    engine, messenger = site.services.engine, site.services.messenger
+    chat = ChatDriver(engine, user_id=5_570_009, language_code="en", messenger=messenger)
+    await chat.send("/start")
+    await chat.press("I already have a profile")
+    async with site.services.db.unit_of_work() as uow:
+        account = await uow.accounts.ensure(chat.user.id, locale="en")
+        own = await uow.people.create(account_id=account.id, role=Role.SELF, step="nickname")
+        await uow.people.set_status(own.id, ProfileStatus.ACTIVE, now=site.services.engine.clock())
+        await uow.commit()
+    await chat.send("zoe@example.nl")
+    assert chat.last_text.startswith("This chat already has a profile.")
+    assert await move_links(site, seen) == []
+    async with site.services.db.unit_of_work() as uow:
+        assert (await uow.people.own(account.id)) is not None
