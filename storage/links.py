@@ -69,8 +69,14 @@ class LinkRepository:
         valid_for: timedelta,
         organisation_id: uuid.UUID | None = None,
         target_account_id: uuid.UUID | None = None,
+        replace: bool = False,
     ) -> str:
-        """A new link; returns the token (shown once, in the mail, never stored)."""
+        """A new link; returns the token (shown once, in the mail, never stored).
+
+        With ``replace``, the person's unused links of this purpose stop working first and then
+        say a newer e-mail replaced them (a mail sent again, a parent's address corrected)."""
+        if replace:
+            await self.revoke(person_id, purpose, because=LinkProblem.REPLACED)
         token = secrets.token_urlsafe(32)
         self._session.add(
             LinkRow(
@@ -87,30 +93,6 @@ class LinkRepository:
         )
         await self._session.flush()
         return token
-
-    async def renew(
-        self,
-        *,
-        person_id: uuid.UUID,
-        purpose: LinkPurpose,
-        locale: str,
-        now: datetime,
-        valid_for: timedelta,
-        organisation_id: uuid.UUID | None = None,
-        target_account_id: uuid.UUID | None = None,
-    ) -> str:
-        """A new link in place of the person's unused ones of this purpose, which then say a newer
-        e-mail replaced them; returns the token (see ``create``)."""
-        await self.revoke(person_id, purpose, because=LinkProblem.REPLACED)
-        return await self.create(
-            person_id=person_id,
-            purpose=purpose,
-            locale=locale,
-            now=now,
-            valid_for=valid_for,
-            organisation_id=organisation_id,
-            target_account_id=target_account_id,
-        )
 
     async def check(self, token: str, *purposes: LinkPurpose, now: datetime) -> Link | LinkProblem:
         """The link behind ``token`` if it has one of ``purposes`` and may be used now.

@@ -300,13 +300,14 @@ class OrganisationFlow:
     async def _ask_parent(self, ctx: Context, organisation: Organisation, own: Profile) -> None:
         """Under 16: the parent's yes comes by e-mail, as it did at registration."""
         assert ctx.account is not None and own.email is not None
-        token = await ctx.uow.links.renew(
+        token = await ctx.uow.links.create(
             person_id=own.id,
             purpose=LinkPurpose.ORG_CONSENT,
             locale=ctx.locale,
             now=ctx.now,
             valid_for=ctx.settings.consent_valid,
             organisation_id=organisation.id,
+            replace=True,
         )
         mail = mails.organisation_consent(
             ctx.texts,

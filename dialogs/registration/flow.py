@@ -68,12 +68,13 @@ async def mail_parent_consent(ctx: Context, profile: Profile) -> None:
     """
     assert profile.email is not None and profile.age is not None
     settings = ctx.settings
-    token = await ctx.uow.links.renew(
+    token = await ctx.uow.links.create(
         person_id=profile.id,
         purpose=LinkPurpose.CONSENT,
         locale=ctx.locale,
         now=ctx.now,
         valid_for=settings.consent_valid,
+        replace=True,
     )
     renewal = await guardian.parent_said_yes(ctx.uow, profile.id)  # a new policy version
     mail = mails.consent_request(
@@ -97,12 +98,13 @@ async def mail_password_link(ctx: Context, profile: Profile, *, again: bool = Fa
     """
     if profile.email is None:
         return False
-    token = await ctx.uow.links.renew(
+    token = await ctx.uow.links.create(
         person_id=profile.id,
         purpose=LinkPurpose.PASSWORD,
         locale=ctx.locale,
         now=ctx.now,
         valid_for=ctx.settings.password_link_valid,
+        replace=True,
     )
     mail = mails.password_link(
         ctx.texts,

@@ -119,13 +119,14 @@ class MoveFlow:
             # language of whoever asked.
             owner = await ctx.uow.accounts.by_id(profile.account_id)
             texts = ctx.translator.texts(owner.locale if owner else None)
-            token = await ctx.uow.links.renew(
+            token = await ctx.uow.links.create(
                 person_id=profile.id,
                 purpose=LinkPurpose.MOVE,
                 locale=texts.locale,
                 now=ctx.now,
                 valid_for=LINK_VALID,
                 target_account_id=account.id,
+                replace=True,
             )
             mail = mails.move_link(
                 texts,
